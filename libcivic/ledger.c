@@ -1,0 +1,2 @@
+/* Placeholder until the ledger lands. */
+#include "civic/ledger.h"

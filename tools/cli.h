@@ -1,0 +1,21 @@
+/* The civic command: shared helpers and one entry point per command family. */
+#ifndef CIVIC_CLI_H
+#define CIVIC_CLI_H
+
+#include <civic/civic.h>
+#include <stddef.h>
+
+/* Read FILE, or standard input when path is NULL or "-". NULL on error
+ * (the error has been printed). */
+char *cli_read_input(const char *path);
+
+/* Print {"error": "<name>", "message": "..."} to standard error and return
+ * the process exit code for that status (always non-zero). */
+int cli_fail(civic_status status, const char *message);
+
+/* Command families. argv[0] is the family name ("ledger", "waterfall"...). */
+int cli_cmd_eval(int argc, char **argv);   /* cli_eval.c */
+int cli_cmd_ledger(int argc, char **argv); /* cli_ledger.c */
+int cli_cmd_demo(int argc, char **argv);   /* cli_demo.c */
+
+#endif
