@@ -8,5 +8,10 @@
 #include "common.h"
 #include "evaluate.h"
 #include "ledger.h"
+#include "recalc.h"
+#include "settle.h"
+#include "token.h"
+#include "vote.h"
+#include "waterfall.h"
 
 #endif /* CIVIC_CIVIC_H */

@@ -1,0 +1,1 @@
+/* Recalculation (being written). */

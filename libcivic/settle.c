@@ -1,0 +1,1 @@
+/* Settlement of a resident period on the ledger (being written). */
