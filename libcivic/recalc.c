@@ -1,1 +1,2 @@
 /* Recalculation (being written). */
+#include "civic/recalc.h"

@@ -1,1 +1,2 @@
 /* Settlement of a resident period on the ledger (being written). */
+#include "civic/settle.h"
