@@ -19,6 +19,10 @@ static const command COMMANDS[] = {
     {"tally", cli_cmd_eval, "tally [FILE]                  vote tally (spec 7)"},
     {"split", cli_cmd_eval, "split [FILE]                  pro-rata split, largest remainder (spec 2)"},
     {"ledger", cli_cmd_ledger, "ledger init|post|balances|verify|history PATH ...  (spec 9)"},
+    {"recalc", cli_cmd_recalc, "recalc [FILE]                 recalculate entitlements from a household timeline"},
+    {"settle", cli_cmd_settle, "settle ...                    settle residents' periods on a ledger"},
+    {"token", cli_cmd_token, "token ...                     reward token: tasks, rewards, spending, redemption"},
+    {"bench", cli_cmd_bench, "bench [--json]                measure throughput as ratios to BLAKE2b"},
     {"demo", cli_cmd_demo, "demo                          a month of settlement and a token cycle"},
 };
 

@@ -17,5 +17,9 @@ int cli_fail(civic_status status, const char *message);
 int cli_cmd_eval(int argc, char **argv);   /* cli_eval.c */
 int cli_cmd_ledger(int argc, char **argv); /* cli_ledger.c */
 int cli_cmd_demo(int argc, char **argv);   /* cli_demo.c */
+int cli_cmd_recalc(int argc, char **argv); /* cli_recalc.c */
+int cli_cmd_settle(int argc, char **argv); /* cli_settle.c */
+int cli_cmd_token(int argc, char **argv);  /* cli_token.c */
+int cli_cmd_bench(int argc, char **argv);  /* cli_bench.c */
 
 #endif

@@ -1,0 +1,8 @@
+/* Placeholder until this command lands. */
+#include "cli.h"
+
+int cli_cmd_settle(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  return cli_fail(CIVIC_E_INVALID_ARGUMENT, "settle: not built yet");
+}
