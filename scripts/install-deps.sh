@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsodium-dev libjansson-dev check libsubunit-dev
-  swig doxygen graphviz
+  swig doxygen
   clang libclang-rt-14-dev clang-format llvm
   valgrind abigail-tools
   python3-dev default-jdk-headless maven
