@@ -8,6 +8,7 @@
 #include "common.h"
 #include "evaluate.h"
 #include "ledger.h"
+#include "privacy.h"
 #include "recalc.h"
 #include "settle.h"
 #include "token.h"
