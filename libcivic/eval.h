@@ -22,5 +22,7 @@ civic_status civic_redeem_eval_json(civic_diag *d, const json_t *in,
                                     json_t **out); /* token.c */
 civic_status civic_tally_eval_json(civic_diag *d, const json_t *in,
                                    json_t **out); /* vote.c */
+civic_status civic_recalc_eval_json(civic_diag *d, const json_t *in,
+                                    json_t **out); /* recalc.c */
 
 #endif

@@ -15,6 +15,7 @@ static const kind_entry KINDS[] = {
     {"redeem", civic_redeem_eval_json},
     {"tally", civic_tally_eval_json},
     {"split", civic_split_eval_json},
+    {"recalc", civic_recalc_eval_json},
 };
 
 static civic_eval_fn find_kind(const char *kind) {
@@ -44,7 +45,7 @@ civic_status civic_evaluate(civic_ctx *ctx, const char *kind,
   if (fn == NULL)
     return civic_diag_set(d, CIVIC_E_UNKNOWN_KIND,
                           "kind: '%.64s' is not one of waterfall, prorate, "
-                          "redeem, tally, split",
+                          "redeem, tally, split, recalc",
                           kind);
   st = civic_json_parse(d, input, strlen(input), &in);
   if (st != CIVIC_OK)

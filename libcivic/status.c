@@ -85,6 +85,14 @@ static const status_text STATUS_TEXTS[] = {
     {CIVIC_E_JOURNAL_LOCKED, "journal_locked",
      "the journal is open for writing in another process"},
     /* waterfall and settlement (200-299) */
+    {CIVIC_E_NO_CONSENT, "no_consent",
+     "the resident has no consent in force for settlement"},
+    {CIVIC_E_PERIOD_CLOSED, "period_closed",
+     "the period is closed and a re-run may not change it"},
+    {CIVIC_E_PERIOD_OPEN, "period_open",
+     "another period of the resident is still open and must be closed first"},
+    {CIVIC_E_SETTLE_CONFLICT, "settle_conflict",
+     "the plan would undo a payment that was already made"},
     /* recalculation (300-399) */
     {CIVIC_E_BAD_DATE, "bad_date",
      "a date is not a valid YYYY-MM-DD Gregorian date in 1900..9999"},

@@ -101,6 +101,10 @@ typedef enum civic_status {
   CIVIC_E_LEDGER_POISONED = 125, /**< An earlier write or sync failed; reopen the ledger. */
   CIVIC_E_JOURNAL_LOCKED = 126, /**< The journal is open for writing in another process. */
   /* 200-299: waterfall and settlement */
+  CIVIC_E_NO_CONSENT = 250,      /**< The resident has no consent in force for settlement. */
+  CIVIC_E_PERIOD_CLOSED = 251,   /**< The period was closed; a re-run may not change it. */
+  CIVIC_E_PERIOD_OPEN = 252,     /**< Another period of the resident is still open; close it first. */
+  CIVIC_E_SETTLE_CONFLICT = 253, /**< The plan would undo a payment already made (nothing is paid twice or back). */
   /* 300-399: recalculation */
   CIVIC_E_BAD_DATE = 300,          /**< A date is not a valid YYYY-MM-DD Gregorian date in 1900..9999. */
   CIVIC_E_PARAMETER_GAP = 301,     /**< A dated parameter has no value in force for some date it is needed. */

@@ -128,6 +128,137 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_state_hash_hex(
 CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_balances_json(
     const civic_ledger *ledger, char **out);
 
+/**
+ * Add a pending transfer (phase one of a two-phase transfer): @p amount (> 0)
+ * is reserved on @p from (it counts against its minimum balance) and shown
+ * as pending on @p to, but no balance moves until a post.
+ * Same parameters and ownership as ::civic_batch_add_transfer.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_pending(
+    civic_batch *batch, const char *id, const char *from, const char *to,
+    int64_t amount, const char *asset, int64_t effective_time,
+    const char *reference);
+
+/**
+ * Add a transfer @p id that posts (completes) the pending transfer
+ * @p pending_id, moving @p amount (0 = the whole pending amount; may be
+ * smaller, never larger) and releasing the rest of the reservation.
+ * Refusals: ::CIVIC_E_PENDING_NOT_FOUND, ::CIVIC_E_NOT_PENDING,
+ * ::CIVIC_E_PENDING_ALREADY_POSTED, ::CIVIC_E_PENDING_ALREADY_VOIDED,
+ * ::CIVIC_E_POST_EXCEEDS_PENDING (reported when the batch is posted).
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_post_pending(
+    civic_batch *batch, const char *id, const char *pending_id, int64_t amount,
+    int64_t effective_time, const char *reference);
+
+/** Add a transfer @p id that voids (cancels) the pending transfer
+ * @p pending_id, releasing its whole reservation. */
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_void_pending(
+    civic_batch *batch, const char *id, const char *pending_id,
+    int64_t effective_time, const char *reference);
+
+/**
+ * Add a generic journal event (a state change of another module: a consent
+ * record, a task state, a key registration). Idempotent by @p id like a
+ * transfer. @p data_json must be a JSON object; it is stored in canonical
+ * form (compact, keys sorted). @p actor may be "" but not NULL.
+ * Events whose type starts with "civic.key." are the key registry:
+ * "civic.key.register" with data {"key": ID, "public_key": HEX64} and
+ * "civic.key.revoke" with data {"key": ID}.
+ * @return ::CIVIC_E_MALFORMED_JSON if @p data_json is not one JSON object.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_event(
+    civic_batch *batch, const char *id, const char *type, const char *actor,
+    int64_t time, const char *data_json);
+
+/**
+ * Sign the batch as institution key @p key_id with an Ed25519 secret key
+ * given as 128 hex characters. The signature covers the batch's canonical
+ * encoding and is checked against the ledger's key registry when the batch
+ * is posted and whenever the journal is verified. Call after the last add.
+ * @return ::CIVIC_E_INVALID_KEY for a malformed secret key.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_sign(civic_batch *batch,
+                                                        const char *key_id,
+                                                        const char *secret_key_hex);
+
+/**
+ * Make a new Ed25519 key pair as hex (64 and 128 characters).
+ * @param[out] public_key_hex, secret_key_hex free both with ::civic_free.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_keypair_new_hex(char **public_key_hex,
+                                                             char **secret_key_hex);
+
+/**
+ * Like ::civic_ledger_post_json, but the batch is signed as institution key
+ * @p key_id with @p secret_key_hex (128 hex characters, see
+ * ::civic_batch_sign) before it is posted.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_post_json_signed(
+    civic_ledger *ledger, const char *batch_json, const char *key_id,
+    const char *secret_key_hex, char **result);
+
+/** Journal position of the last accepted batch (0 when empty). */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_position(
+    const civic_ledger *ledger, uint64_t *position);
+
+/**
+ * Balance of an account as of journal position @p position (the state right
+ * after that batch). ::CIVIC_E_OUT_OF_RANGE if @p position is in the future,
+ * ::CIVIC_E_UNKNOWN_REFERENCE if the account did not exist then.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_balance_at(
+    const civic_ledger *ledger, const char *account, uint64_t position,
+    int64_t *balance);
+
+/**
+ * One account as JSON: `{"id","asset","min_balance","balance",
+ * "debits_pending","credits_pending"}` (min_balance null when unbounded).
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_account_json(
+    const civic_ledger *ledger, const char *account, char **out);
+
+/**
+ * An account's history as JSON `{"account","asset","entries":[{"id","kind",
+ * "position","time","from","to","amount","reference","balance"}]}` in
+ * posting order; `balance` is the account's balance after the entry.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_history_json(
+    const civic_ledger *ledger, const char *account, char **out);
+
+/** Transfers whose reference equals @p reference, as JSON
+ * `{"transfers": [...]}` in posting order. */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_transfers_by_reference_json(
+    const civic_ledger *ledger, const char *reference, char **out);
+
+/**
+ * Events whose type starts with @p type_prefix ("" or NULL for all) as JSON
+ * `{"events": [{"id","type","actor","time","data","position"}]}` in posting
+ * order.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_events_json(
+    const civic_ledger *ledger, const char *type_prefix, char **out);
+
+/**
+ * Re-check a journal file from disk without opening it for writing: file
+ * header, every record's checksum, hash link and signature, and that every
+ * batch replays. Never modifies the file.
+ * @param[out] report receives JSON `{"ok": true, "records": n,
+ *   "state_hash": hex}` or `{"ok": false, "error": name, "record": n,
+ *   "offset": n, "message": ...}`; free with ::civic_free. Set even when the
+ *   journal is bad (the status then names the first failure).
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_verify_file(const char *path,
+                                                                char **report);
+
+/**
+ * Export a journal file as JSON `{"records": [{"position","hash","signer",
+ * "batch": {...}}]}` where each batch is in the spec section 9 form (plus
+ * "events" and the two-phase fields).
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_export_file(const char *path,
+                                                                char **out);
+
 #ifdef __cplusplus
 }
 #endif
