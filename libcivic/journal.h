@@ -72,7 +72,8 @@ typedef struct civic_journal {
 civic_status civic_journal_create(civic_diag *d, const char *path,
                                   civic_journal *j);
 
-/* Open an existing journal and read it whole into *data (caller frees).
+/* Open an existing journal and map it whole at *data (read-only; release
+ * with civic_journal_unmap; NULL for an empty file).
  * A writable open takes an exclusive lock on the file. */
 civic_status civic_journal_open(civic_diag *d, const char *path, bool writable,
                                 civic_journal *j, uint8_t **data, size_t *len);
@@ -87,6 +88,8 @@ civic_status civic_journal_truncate(civic_diag *d, civic_journal *j,
 
 /* fdatasync; 0 on success. */
 int civic_journal_sync(civic_journal *j);
+
+void civic_journal_unmap(uint8_t *data, size_t len);
 
 void civic_journal_close(civic_journal *j);
 

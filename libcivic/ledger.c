@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "checked.h"
 #include "civic/ledger.h"
@@ -97,8 +98,12 @@ typedef struct strref {
   uint32_t len;
 } strref;
 
+/* 8 bytes a slot: the low 32 bits of the hash (enough to place and to
+ * filter candidates in tables of up to 2^32 slots) and the object index.
+ * Small slots matter: with a million transfers the table is far larger than
+ * the cache and every lookup of a new id is one random memory access. */
 typedef struct slot {
-  uint64_t hash;
+  uint32_t hash;
   uint32_t idx; /* NONE when empty */
 } slot;
 
@@ -115,7 +120,8 @@ static const strref *key_at(const void *base, size_t stride, uint32_t idx) {
 }
 
 static uint32_t table_find(const table *t, const void *base, size_t stride,
-                           uint64_t h, const char *s, size_t len) {
+                           uint64_t h64, const char *s, size_t len) {
+  uint32_t h = (uint32_t)h64;
   size_t i;
   if (t->slots == NULL)
     return NONE;
@@ -131,13 +137,33 @@ static uint32_t table_find(const table *t, const void *base, size_t stride,
   }
 }
 
+/* Large tables ask for transparent huge pages: random probes then miss the
+ * TLB far less often. Only a hint; plain pages work the same. */
+static slot *slots_alloc(size_t cap) {
+  size_t bytes = cap * sizeof(slot);
+  slot *n;
+  if (bytes >= ((size_t)2 << 20)) {
+    void *p = NULL;
+    if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+      return NULL;
+    madvise(p, bytes, MADV_HUGEPAGE);
+    n = p;
+  } else {
+    n = malloc(bytes);
+  }
+  if (n != NULL)
+    memset(n, 0xff, bytes); /* every idx = NONE */
+  return n;
+}
+
 static bool table_grow(table *t) {
   size_t cap = t->slots ? (t->mask + 1) * 2 : 64, i;
-  slot *n = malloc(cap * sizeof *n);
+  slot *n;
+  if (cap > ((size_t)1 << 32))
+    return false;
+  n = slots_alloc(cap);
   if (n == NULL)
     return false;
-  for (i = 0; i < cap; i++)
-    n[i].idx = NONE;
   if (t->slots) {
     for (i = 0; i <= t->mask; i++) {
       size_t j;
@@ -155,7 +181,8 @@ static bool table_grow(table *t) {
   return true;
 }
 
-static bool table_insert(table *t, uint64_t h, uint32_t idx) {
+static bool table_insert(table *t, uint64_t h64, uint32_t idx) {
+  uint32_t h = (uint32_t)h64;
   size_t i;
   /* at most half full: a miss (every new id is one) then probes ~2.5
    * slots on average instead of ~8.5 at three quarters */
@@ -170,10 +197,19 @@ static bool table_insert(table *t, uint64_t h, uint32_t idx) {
   return true;
 }
 
+/* Make room for n entries without growing (replay knows roughly how many
+ * are coming from the file size). */
+static bool table_reserve(table *t, size_t n) {
+  while (t->slots == NULL || n * 2 > t->mask + 1)
+    if (!table_grow(t))
+      return false;
+  return true;
+}
+
 /* Remove entry idx (rollback only). Backward-shift deletion keeps linear
  * probing chains intact without tombstones. */
-static void table_remove(table *t, uint64_t h, uint32_t idx) {
-  size_t i = h & t->mask, j;
+static void table_remove(table *t, uint64_t h64, uint32_t idx) {
+  size_t i = (uint32_t)h64 & t->mask, j;
   while (t->slots[i].idx != idx)
     i = (i + 1) & t->mask;
   for (j = i;;) {
@@ -1571,12 +1607,22 @@ static civic_status post_locked(civic_ledger *l, const civic_batch *b,
     return CIVIC_OK;
   }
   total = civic_record_size(body_len, signer_len, sigp != NULL);
+  if (total > CIVIC_RECORD_MAX) {
+    rollback(l, k);
+    return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE,
+                          "batch: %zu bytes encoded, the limit per journal "
+                          "record is %zu; split the batch",
+                          total, (size_t)CIVIC_RECORD_MAX);
+  }
   civic_record_finish(l->rec, c.pos, l->head, body_len, b->signer, signer_len,
                       sigp, hash);
   if (l->has_journal) {
     st = civic_journal_append(d, &l->journal, l->rec, total);
     if (st != CIVIC_OK) {
+      /* The file may hold part of the record if cutting it back failed
+       * too: accept nothing more on this handle; reopening repairs it. */
       rollback(l, k);
+      __atomic_store_n(&l->poisoned, true, __ATOMIC_RELEASE);
       return st;
     }
     __atomic_store_n(&l->written, c.pos, __ATOMIC_RELEASE);
@@ -2486,6 +2532,15 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
   r->bad_offset = 0;
   if ((st = civic_journal_check_header(d, data, len)) != CIVIC_OK)
     return st;
+  {
+    /* A transfer takes at least ~50 bytes in the journal: size the
+     * transfer table and array once instead of growing them step by step. */
+    size_t guess = len / 64;
+    if (guess > 1024 && guess < NONE / 4 &&
+        (!table_reserve(&l->transfer_t, guess) ||
+         !VEC_RESERVE(l->transfers, (uint32_t)guess)))
+      return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
+  }
   if (civic_batch_new(&b) != CIVIC_OK)
     return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
   while (off < len) {
@@ -2570,7 +2625,7 @@ civic_status civic_ledger_open(civic_ledger **out, const char *path) {
     l->journal.end = r.good_end;
     l->written = l->synced = l->position;
   }
-  free(data);
+  civic_journal_unmap(data, len);
   if (st != CIVIC_OK) {
     civic_ledger_free(l);
     return st;
@@ -2597,7 +2652,7 @@ civic_status civic_ledger_verify_file(const char *path, char **report) {
   civic_journal_close(&j);
   if (st == CIVIC_OK)
     st = replay(l, data, len, &r, &d);
-  free(data);
+  civic_journal_unmap(data, len);
   if (st == CIVIC_OK) {
     uint8_t hash[CIVIC_HASH_BYTES];
     char hex[2 * CIVIC_HASH_BYTES + 1];
@@ -2715,7 +2770,7 @@ civic_status civic_ledger_export_file(const char *path, char **out) {
     json_array_append_new(list, o);
     off += rec.total;
   }
-  free(data);
+  civic_journal_unmap(data, len);
   civic_batch_free(b);
   if (st != CIVIC_OK) {
     json_decref(list);

@@ -477,34 +477,48 @@ static civic_status period_state_read(civic_diag *d, const civic_ledger *ledger,
   return CIVIC_OK;
 }
 
-/* The resident's most recent settle.run event, if any: its period (copied
- * into `period`) and whether that period is closed. */
+/* The resident's periods are numbered as they start: event
+ * `settle/<r>/period/<k>` (type settle.period) names the k-th. Finding the
+ * latest is a few id look-ups, not a scan of the journal, so a city-wide
+ * month-end run stays linear in the number of residents. */
+static int64_t period_count(const civic_ledger *ledger, const char *resident) {
+  char id[SETTLE_KEY_MAX];
+  civic_event_view ev;
+  int64_t k;
+  for (k = 1;; k++) {
+    snprintf(id, sizeof id, "settle/%s/period/%lld", resident, (long long)k);
+    if (civic_ledger_event_find(ledger, id, &ev) != CIVIC_OK)
+      return k - 1;
+  }
+}
+
+/* The resident's latest period, if any: its id (copied into `period`) and
+ * whether it is closed. */
 static bool latest_period(const civic_ledger *ledger, const char *resident,
                           char *period, size_t cap, bool *closed) {
-  char prefix[SETTLE_KEY_MAX];
-  size_t i = civic_ledger_event_count(ledger), plen;
-  snprintf(prefix, sizeof prefix, "settle/%s/", resident);
-  plen = strlen(prefix);
-  while (i-- > 0) {
-    civic_event_view ev;
-    const char *rest, *end;
-    json_t *data;
-    if (civic_ledger_event_at(ledger, i, &ev) != CIVIC_OK)
-      continue;
-    if (strcmp(ev.type, "settle.run") != 0 || strncmp(ev.id, prefix, plen) != 0)
-      continue;
-    rest = ev.id + plen;
-    end = strstr(rest, "/run/");
-    if (end == NULL || (size_t)(end - rest) >= cap)
-      continue;
-    memcpy(period, rest, (size_t)(end - rest));
-    period[end - rest] = '\0';
-    data = json_loads(ev.data_json, 0, NULL);
-    *closed = data != NULL && json_is_true(json_object_get(data, "closed"));
-    json_decref(data);
-    return true;
+  char id[SETTLE_KEY_MAX];
+  civic_event_view ev;
+  period_state st;
+  json_t *data;
+  const char *name;
+  int64_t k = period_count(ledger, resident);
+  bool found = false;
+  if (k == 0)
+    return false;
+  snprintf(id, sizeof id, "settle/%s/period/%lld", resident, (long long)k);
+  if (civic_ledger_event_find(ledger, id, &ev) != CIVIC_OK)
+    return false;
+  data = json_loads(ev.data_json, 0, NULL);
+  name = json_string_value(json_object_get(data, "period"));
+  if (name != NULL && strlen(name) < cap &&
+      period_state_read(NULL, ledger, resident, name, &st) == CIVIC_OK) {
+    snprintf(period, cap, "%s", name);
+    *closed = st.closed;
+    json_decref(st.last_data);
+    found = true;
   }
-  return false;
+  json_decref(data);
+  return found;
 }
 
 /* ---- waterfalls ------------------------------------------------------- */
@@ -706,6 +720,7 @@ typedef struct run {
   int64_t cut_top;
   bool cap_reached, closed, review, consent;
   int64_t opening, receivable_before, buffer_before, received_total;
+  int64_t buffer_now; /* the buffer's balance before this run */
   int64_t living_rem, living, buffer_net, room, advance;
   flow *pay; /* one per obligation */
   flow fixed[F_FIXED_COUNT];
@@ -889,8 +904,14 @@ static civic_status set_targets(civic_diag *d, run *r) {
            installments(r->living, j, (int64_t)p->npayout));
   r->buffer_net = (r->closed && p->fixed) ? r->living_rem - r->living : 0;
   pair_aim(&r->fixed[F_BUFFER_IN], &r->fixed[F_BUFFER_OUT], r->buffer_net);
-  if (r->closed && r->review)
-    flow_aim(&r->fixed[F_TRUEUP], r->buffer_before + r->buffer_net);
+  if (r->closed && r->review) {
+    /* Empty the buffer as it will stand after this run's moves (a
+     * revocation may already have paid part of it out). */
+    const flow *bin = &r->fixed[F_BUFFER_IN], *bout = &r->fixed[F_BUFFER_OUT];
+    int64_t after = r->buffer_now + (bin->target - bin->posted) -
+                    (bout->target - bout->posted);
+    flow_aim(&r->fixed[F_TRUEUP], r->fixed[F_TRUEUP].posted + max64(0, after));
+  }
   out += (civic_i128)r->fixed[F_RECOVER].target + r->fixed[F_LIVING].target +
          r->buffer_net;
   in = (civic_i128)r->opening + r->received_total;
@@ -1106,6 +1127,25 @@ static civic_status build_event_data(civic_diag *d, run *r) {
   return CIVIC_OK;
 }
 
+/* The first run of a period numbers it among the resident's periods. */
+static civic_status add_period_event(civic_diag *d, const civic_ledger *ledger,
+                                     run *r) {
+  char id[SETTLE_KEY_MAX], data[SETTLE_KEY_MAX];
+  civic_status st;
+  if (r->ps.runs > 0)
+    return CIVIC_OK;
+  snprintf(id, sizeof id, "settle/%s/period/%lld", r->p.resident,
+           (long long)(period_count(ledger, r->p.resident) + 1));
+  /* Both ids are from the safe alphabet: no JSON escaping needed. */
+  snprintf(data, sizeof data, "{\"period\":\"%s\",\"resident\":\"%s\"}",
+           r->p.period, r->p.resident);
+  st = civic_batch_add_event(r->batch, id, "settle.period", r->p.actor, r->time,
+                             data);
+  if (st != CIVIC_OK)
+    return civic_diag_set(d, st, "%s: cannot add the period record", id);
+  return CIVIC_OK;
+}
+
 static civic_status add_event_if_changed(civic_diag *d, run *r) {
   char id[SETTLE_KEY_MAX], *text;
   civic_status st;
@@ -1260,6 +1300,7 @@ static civic_status prepare_run(civic_diag *d, const civic_ledger *ledger,
   /* Revoked consent returns control: the last period's buffer goes home. */
   r->review = p->review || !r->consent;
   r->time = day_time(p, p->as_of);
+  r->buffer_now = balance_or_zero(ledger, r->buffer);
   r->received_total = 0;
   for (i = 0; i < p->nincomes; i++)
     if (!civic_add_i64(r->received_total, p->incomes[i].received,
@@ -1314,6 +1355,8 @@ civic_status civic_settle_period_json(civic_ctx *ctx, civic_ledger *ledger,
         "move money (%s)",
         r.p.resident, r.p.period,
         json_string_value(json_object_get(json_array_get(r.posted, 0), "id")));
+  if (st == CIVIC_OK)
+    st = add_period_event(d, ledger, &r);
   if (st == CIVIC_OK)
     st = add_event_if_changed(d, &r);
   if (st == CIVIC_OK && was_closed && civic_batch_item_count(r.batch) > 0)
@@ -1579,25 +1622,16 @@ done:
 
 /* ---- readable statement ----------------------------------------------- */
 
+/* "EUR 1234.56": the same form as the waterfall's explanation and the token
+ * demo, so one `civic demo` reads alike throughout. */
 civic_status civic_settle_format_eur(int64_t cents, char *buf, size_t cap) {
-  char digits[32], grouped[48];
-  uint64_t mag, euros;
-  size_t len, i, g = 0;
+  uint64_t mag;
   if (buf == NULL || cap < 32)
     return CIVIC_E_INVALID_ARGUMENT;
   /* Magnitude via unsigned arithmetic so INT64_MIN does not overflow. */
   mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-  euros = mag / 100;
-  snprintf(digits, sizeof digits, "%llu", (unsigned long long)euros);
-  len = strlen(digits);
-  for (i = 0; i < len; i++) {
-    if (i > 0 && (len - i) % 3 == 0)
-      grouped[g++] = '.';
-    grouped[g++] = digits[i];
-  }
-  grouped[g] = '\0';
-  snprintf(buf, cap, "EUR %s%s,%02u", cents < 0 ? "-" : "", grouped,
-           (unsigned)(mag % 100));
+  snprintf(buf, cap, "EUR %s%llu.%02u", cents < 0 ? "-" : "",
+           (unsigned long long)(mag / 100), (unsigned)(mag % 100));
   return CIVIC_OK;
 }
 

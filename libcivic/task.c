@@ -45,8 +45,7 @@ static civic_status wrong_status(civic_token *t, const tk_task *task,
                         STATUS_NAMES[task->status], op);
 }
 
-static civic_status read_task(civic_token *t, const json_t *o,
-                              json_t **data) {
+static civic_status read_task(civic_token *t, const json_t *o, json_t **data) {
   civic_diag *d = &t->diag;
   const char *id, *title, *domain, *zone;
   int64_t reward, capacity, start, end;
@@ -244,8 +243,8 @@ civic_status civic_token_task_submit(civic_token *t, const char *citizen,
     st = civic_diag_set(&t->diag, CIVIC_E_EMPTY, "evidence: must not be empty");
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, "civic.token.task.submit", citizen,
-                      json_pack("{s:s,s:s,s:s}", "task", id, "citizen",
-                                citizen, "evidence", evidence));
+                      json_pack("{s:s,s:s,s:s}", "task", id, "citizen", citizen,
+                                "evidence", evidence));
   return finish(&x, st);
 }
 
@@ -319,8 +318,8 @@ civic_status civic_token_task_approve(civic_token *t, const char *actor,
     st = check_mint(t, citizen, task->reward, time);
   if (st == CIVIC_OK && t->cfg.lot_lifetime > 0 &&
       time > INT64_MAX - t->cfg.lot_lifetime)
-    st = civic_diag_set(&t->diag, CIVIC_E_OVERFLOW,
-                        "time: expiry beyond int64");
+    st =
+        civic_diag_set(&t->diag, CIVIC_E_OVERFLOW, "time: expiry beyond int64");
   if (st != CIVIC_OK) {
     tk_txn_abort(&x);
     return st;
@@ -359,7 +358,7 @@ civic_status civic_token_task_reject(civic_token *t, const char *actor,
     st = get_commit(t, task, citizen, TK_SUBMITTED, "reject");
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, "civic.token.task.reject", actor,
-                      json_pack("{s:s,s:s,s:s}", "task", id, "citizen",
-                                citizen, "reason", reason ? reason : ""));
+                      json_pack("{s:s,s:s,s:s}", "task", id, "citizen", citizen,
+                                "reason", reason ? reason : ""));
   return finish(&x, st);
 }

@@ -6,9 +6,9 @@
  * denominator), so it is formed in 128 bits; only gross itself can overflow.
  * fee <= gross and net <= gross, so neither can.
  */
+#include "civic/token.h"
 #include "checked.h"
 #include "civic/evaluate.h"
-#include "civic/token.h"
 #include "eval.h"
 #include "token_internal.h"
 
@@ -53,8 +53,8 @@ static civic_status read_all(civic_diag *d, const json_t *in, int64_t v[4]) {
                                       "fee_bp"};
   int i;
   for (i = 0; i < 4; i++) {
-    civic_status st = civic_json_int(d, in, "", KEYS[i], INT64_MIN, INT64_MAX,
-                                     &v[i]);
+    civic_status st =
+        civic_json_int(d, in, "", KEYS[i], INT64_MIN, INT64_MAX, &v[i]);
     if (st != CIVIC_OK)
       return st;
   }
@@ -69,8 +69,8 @@ civic_status civic_redeem_eval_json(civic_diag *d, const json_t *in,
   *out = NULL;
   st = read_all(d, in, v);
   if (st == CIVIC_OK)
-    st = civic_redeem_compute(d, "", v[0], v[1], v[2], v[3], &gross, &net,
-                              &fee);
+    st =
+        civic_redeem_compute(d, "", v[0], v[1], v[2], v[3], &gross, &net, &fee);
   if (st != CIVIC_OK)
     return st;
   o = json_object();

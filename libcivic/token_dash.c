@@ -79,7 +79,8 @@ static json_t *tasks_by_status(const civic_token *t, json_t **commits) {
 }
 
 static int ent_order(const void *a, const void *b) {
-  return strcmp((*(const tk_ent *const *)a)->id, (*(const tk_ent *const *)b)->id);
+  return strcmp((*(const tk_ent *const *)a)->id,
+                (*(const tk_ent *const *)b)->id);
 }
 
 static json_t *redemptions(const civic_token *t) {
@@ -97,15 +98,15 @@ static json_t *redemptions(const civic_token *t) {
   for (i = 0; i < t->n_ents; i++) {
     const tk_ent *e = sorted[i];
     json_array_append_new(
-        arr, json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-                       "entrepreneur", e->id, "zone", e->zone, "active",
-                       e->active, "received", (json_int_t)e->received,
-                       "balance", (json_int_t)e->balance, "tokens",
-                       (json_int_t)e->redeemed_tokens, "gross",
-                       (json_int_t)e->redeemed_gross, "net",
-                       (json_int_t)e->redeemed_net, "fee",
-                       (json_int_t)e->redeemed_fee, "count",
-                       (json_int_t)e->redemptions));
+        arr,
+        json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entrepreneur",
+                  e->id, "zone", e->zone, "active", e->active, "received",
+                  (json_int_t)e->received, "balance", (json_int_t)e->balance,
+                  "tokens", (json_int_t)e->redeemed_tokens, "gross",
+                  (json_int_t)e->redeemed_gross, "net",
+                  (json_int_t)e->redeemed_net, "fee",
+                  (json_int_t)e->redeemed_fee, "count",
+                  (json_int_t)e->redemptions));
   }
   free(sorted);
   return arr;
@@ -165,11 +166,11 @@ static json_t *participation(const civic_token *t) {
     }
     snprintf(month, sizeof month, "%04d-%02d", (int)(rows[i].month / 100),
              (int)(rows[i].month % 100));
-    json_array_append_new(
-        arr, json_pack("{s:s,s:s,s:I,s:I,s:I}", "zone", rows[i].zone, "month",
-                       month, "commitments", (json_int_t)commitments,
-                       "completions", (json_int_t)completions, "citizens",
-                       (json_int_t)citizens));
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,s:I}", "zone",
+                                         rows[i].zone, "month", month,
+                                         "commitments", (json_int_t)commitments,
+                                         "completions", (json_int_t)completions,
+                                         "citizens", (json_int_t)citizens));
     i = j;
   }
   free(rows);

@@ -30,9 +30,9 @@ civic_status civic_redeem_compute(civic_diag *d, const char *what,
 #define TK_ID_MAX 128
 
 typedef struct tk_config {
-  char code[16];   /* token asset code, also the account and event prefix */
-  char eur[16];    /* reserve asset code */
-  int32_t scale;   /* token asset scale */
+  char code[16]; /* token asset code, also the account and event prefix */
+  char eur[16];  /* reserve asset code */
+  int32_t scale; /* token asset scale */
   int32_t eur_scale;
   char issuer[TK_ID_MAX];
   int64_t rate_num, rate_den, fee_bp;
@@ -42,8 +42,8 @@ typedef struct tk_config {
 } tk_config;
 
 typedef struct tk_lot {
-  int64_t lot;        /* number; smaller is older at equal minted_at */
-  int64_t amount;     /* what is left */
+  int64_t lot;    /* number; smaller is older at equal minted_at */
+  int64_t amount; /* what is left */
   int64_t minted_at;
   bool has_expiry;
   int64_t expires_at;

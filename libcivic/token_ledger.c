@@ -118,15 +118,14 @@ static void token_clear(civic_token *t) {
 }
 
 static json_t *config_json(const tk_config *c) {
-  return json_pack("{s:s,s:s,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "code",
-                   c->code, "eur", c->eur, "issuer", c->issuer, "scale",
-                   (int)c->scale, "eur_scale", (int)c->eur_scale, "rate_num",
-                   (json_int_t)c->rate_num, "rate_den", (json_int_t)c->rate_den,
-                   "fee_bp", (json_int_t)c->fee_bp, "cap_month",
-                   (json_int_t)c->cap_month, "cap_year",
-                   (json_int_t)c->cap_year, "lot_lifetime",
-                   (json_int_t)c->lot_lifetime, "citizen_transfers",
-                   c->citizen_transfers);
+  return json_pack(
+      "{s:s,s:s,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "code", c->code,
+      "eur", c->eur, "issuer", c->issuer, "scale", (int)c->scale, "eur_scale",
+      (int)c->eur_scale, "rate_num", (json_int_t)c->rate_num, "rate_den",
+      (json_int_t)c->rate_den, "fee_bp", (json_int_t)c->fee_bp, "cap_month",
+      (json_int_t)c->cap_month, "cap_year", (json_int_t)c->cap_year,
+      "lot_lifetime", (json_int_t)c->lot_lifetime, "citizen_transfers",
+      c->citizen_transfers);
 }
 
 civic_status civic_token_new(civic_token **out, civic_ledger *ledger) {
@@ -267,9 +266,9 @@ const char *civic_token_errmsg(const civic_token *t) {
 
 static civic_status positive(civic_diag *d, const char *what, int64_t v) {
   if (v <= 0)
-    return civic_diag_set(d, v < 0 ? CIVIC_E_NEGATIVE_AMOUNT
-                                   : CIVIC_E_OUT_OF_RANGE,
-                          "%s: must be > 0, got %lld", what, (long long)v);
+    return civic_diag_set(
+        d, v < 0 ? CIVIC_E_NEGATIVE_AMOUNT : CIVIC_E_OUT_OF_RANGE,
+        "%s: must be > 0, got %lld", what, (long long)v);
   return CIVIC_OK;
 }
 
@@ -293,7 +292,8 @@ civic_status civic_token_fund_reserve(civic_token *t, const char *actor,
     return st;
   st = positive(&t->diag, "amount", amount);
   if (st == CIVIC_OK && t->reserve > INT64_MAX - amount)
-    st = civic_diag_set(&t->diag, CIVIC_E_OVERFLOW, "amount: reserve overflows");
+    st =
+        civic_diag_set(&t->diag, CIVIC_E_OVERFLOW, "amount: reserve overflows");
   tk_account(from, sizeof from, t, "funding", NULL);
   tk_account(to, sizeof to, t, "reserve", NULL);
   if (st == CIVIC_OK)
@@ -323,8 +323,7 @@ civic_status civic_token_set_citizen_transfers(civic_token *t,
 
 civic_status civic_token_entrepreneur_register(civic_token *t,
                                                const char *actor,
-                                               const char *id,
-                                               const char *zone,
+                                               const char *id, const char *zone,
                                                int64_t time) {
   char acc[ACC];
   tk_txn x;
@@ -431,9 +430,9 @@ static civic_status pick_lots(tk_txn *x, const char *citizen, int64_t amount,
   qsort(refs, n, sizeof *refs, lot_order);
   for (i = 0; i < n && left > 0; i++) {
     int64_t take = refs[i].lot->amount < left ? refs[i].lot->amount : left;
-    json_array_append_new(*picked,
-                          json_pack("[I,I]", (json_int_t)refs[i].lot->lot,
-                                    (json_int_t)take));
+    json_array_append_new(
+        *picked,
+        json_pack("[I,I]", (json_int_t)refs[i].lot->lot, (json_int_t)take));
     left -= take;
   }
   free(refs);
@@ -639,11 +638,11 @@ civic_status civic_token_wallet_json(const civic_token *t, const char *citizen,
     if (l->amount == 0 || (l->has_expiry && l->expires_at <= time))
       continue;
     json_array_append_new(
-        lots, json_pack("{s:I,s:I,s:I,s:o}", "lot", (json_int_t)l->lot,
-                        "amount", (json_int_t)l->amount, "minted_at",
-                        (json_int_t)l->minted_at, "expires_at",
-                        l->has_expiry ? json_integer(l->expires_at)
-                                      : json_null()));
+        lots,
+        json_pack("{s:I,s:I,s:I,s:o}", "lot", (json_int_t)l->lot, "amount",
+                  (json_int_t)l->amount, "minted_at", (json_int_t)l->minted_at,
+                  "expires_at",
+                  l->has_expiry ? json_integer(l->expires_at) : json_null()));
   }
   o = json_pack("{s:s,s:I,s:I,s:o}", "citizen", citizen, "balance",
                 (json_int_t)live, "expired", (json_int_t)expired, "lots", lots);

@@ -355,7 +355,8 @@ static civic_status take_lots(civic_token *t, tk_citizen *c,
   size_t i;
   for (i = 0; i < json_array_size(lots); i++) {
     const json_t *pair = json_array_get(lots, i);
-    tk_lot *l = find_lot(c, (int64_t)json_integer_value(json_array_get(pair, 0)));
+    tk_lot *l =
+        find_lot(c, (int64_t)json_integer_value(json_array_get(pair, 0)));
     int64_t amount = (int64_t)json_integer_value(json_array_get(pair, 1));
     if (l == NULL || amount > l->amount)
       return bad_event(t, "spend", "lot does not cover the amount");
@@ -393,7 +394,8 @@ static civic_status apply_transfer(civic_token *t, const json_t *d) {
   from = tk_find_citizen(t, str_of(d, "from")); /* array may have moved */
   for (i = 0; i < json_array_size(lots); i++) {
     const json_t *x = json_array_get(lots, i);
-    tk_lot *l = find_lot(from, (int64_t)json_integer_value(json_array_get(x, 0)));
+    tk_lot *l =
+        find_lot(from, (int64_t)json_integer_value(json_array_get(x, 0)));
     tk_lot copy;
     civic_status st;
     int64_t amount = (int64_t)json_integer_value(json_array_get(x, 1));
@@ -434,11 +436,13 @@ static civic_status apply_expire(civic_token *t, const json_t *d) {
   size_t i;
   for (i = 0; i < json_array_size(lots); i++) {
     const json_t *x = json_array_get(lots, i);
-    tk_citizen *c = tk_find_citizen(t, json_string_value(json_array_get(x, 0)) ?
-                                           json_string_value(json_array_get(x, 0))
-                                           : "");
-    tk_lot *l = c ? find_lot(c, (int64_t)json_integer_value(json_array_get(x, 1)))
-                  : NULL;
+    tk_citizen *c =
+        tk_find_citizen(t, json_string_value(json_array_get(x, 0))
+                               ? json_string_value(json_array_get(x, 0))
+                               : "");
+    tk_lot *l =
+        c ? find_lot(c, (int64_t)json_integer_value(json_array_get(x, 1)))
+          : NULL;
     int64_t amount = (int64_t)json_integer_value(json_array_get(x, 2));
     if (l == NULL || amount != l->amount)
       return bad_event(t, "expire", "lot does not match");

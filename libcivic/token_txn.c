@@ -18,12 +18,13 @@ civic_status tk_check_id(civic_diag *d, const char *what, const char *id) {
   if (n == 0)
     return civic_diag_set(d, CIVIC_E_EMPTY, "%s: must not be empty", what);
   if (n >= TK_ID_MAX)
-    return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE,
-                          "%s: longer than %d bytes", what, TK_ID_MAX - 1);
+    return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE, "%s: longer than %d bytes",
+                          what, TK_ID_MAX - 1);
   /* ':' separates account-name parts and '/' event-id parts. */
   if (strpbrk(id, ":/") != NULL)
     return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE,
-                          "%s: \"%.64s\" must not contain ':' or '/'", what, id);
+                          "%s: \"%.64s\" must not contain ':' or '/'", what,
+                          id);
   return CIVIC_OK;
 }
 
@@ -118,8 +119,8 @@ civic_status tk_txn_transfer(tk_txn *x, const char *from, const char *to,
   civic_token *t = x->t;
   char id[64];
   civic_status st;
-  snprintf(id, sizeof id, "%s/%llu.%u", t->cfg.code,
-           (unsigned long long)x->seq, x->transfers++);
+  snprintf(id, sizeof id, "%s/%llu.%u", t->cfg.code, (unsigned long long)x->seq,
+           x->transfers++);
   st = civic_batch_add_transfer(x->batch, id, from, to, amount,
                                 eur ? t->cfg.eur : t->cfg.code, x->time, NULL);
   if (st != CIVIC_OK)
@@ -148,8 +149,7 @@ void tk_txn_abort(tk_txn *x) {
 civic_status tk_txn_commit(tk_txn *x) {
   civic_token *t = x->t;
   size_t i;
-  civic_status st =
-      civic_ledger_post_diag(t->ledger, x->batch, NULL, &t->diag);
+  civic_status st = civic_ledger_post_diag(t->ledger, x->batch, NULL, &t->diag);
   for (i = 0; st == CIVIC_OK && i < json_array_size(x->events); i++) {
     const json_t *ev = json_array_get(x->events, i);
     st = tk_apply(t, json_string_value(json_array_get(ev, 0)),

@@ -77,8 +77,8 @@ static civic_status entry_json(civic_diag *d, const civic_waterfall_result *r,
     st = civic_json_set_str(d, item, "obligation",
                             obligation_id(r, e->obligation));
   if (st == CIVIC_OK && e->category >= 0)
-    st = civic_json_set_str(d, item, "category",
-                            r->category_names[e->category]);
+    st =
+        civic_json_set_str(d, item, "category", r->category_names[e->category]);
   if (st == CIVIC_OK && e->priority >= 0)
     st = civic_json_set_int(d, item, "priority", e->priority);
   if (st == CIVIC_OK && e->pro_rata) {
@@ -203,8 +203,9 @@ static void explain_entry(text_buf *b, const civic_waterfall_result *r,
     explain_pro_rata(b, e, "the earmarked money");
     break;
   case WF_RULE_EARMARK_UNUSED:
-    put(b, "  %s earmarked for %s was not needed for %s and joined the "
-           "general pool.\n",
+    put(b,
+        "  %s earmarked for %s was not needed for %s and joined the "
+        "general pool.\n",
         M(0, e->amount), cat, cat);
     break;
   case WF_RULE_OPENING_BALANCE:
@@ -216,15 +217,18 @@ static void explain_entry(text_buf *b, const civic_waterfall_result *r,
         income_id(r, e->income), M(0, e->amount));
     break;
   case WF_RULE_PRIORITY:
-    put(b, "  %s from the general pool paid '%s' (priority %lld; lower "
-           "priorities are paid first).\n",
-        M(0, e->amount), obligation_id(r, e->obligation), (long long)e->priority);
+    put(b,
+        "  %s from the general pool paid '%s' (priority %lld; lower "
+        "priorities are paid first).\n",
+        M(0, e->amount), obligation_id(r, e->obligation),
+        (long long)e->priority);
     explain_pro_rata(b, e, "the general pool");
     break;
   case WF_RULE_RECOVERY:
-    put(b, "  %s went to the municipality to pay back what you owe (%s "
-           "before; at most %s per period, and never taking your living "
-           "allowance below %s).\n",
+    put(b,
+        "  %s went to the municipality to pay back what you owe (%s "
+        "before; at most %s per period, and never taking your living "
+        "allowance below %s).\n",
         M(0, e->amount), M(1, s->receivable_outstanding), M(2, s->recovery_cap),
         M(3, s->living_floor));
     break;
@@ -232,9 +236,10 @@ static void explain_entry(text_buf *b, const civic_waterfall_result *r,
     put(b, "  %s is left for you as living allowance.\n", M(0, e->amount));
     break;
   case WF_RULE_GUARANTEE:
-    put(b, "  %s still due on '%s' is paid by the municipal guarantee fund, "
-           "because it is a guaranteed obligation. This is an advance you "
-           "owe the municipality.\n",
+    put(b,
+        "  %s still due on '%s' is paid by the municipal guarantee fund, "
+        "because it is a guaranteed obligation. This is an advance you "
+        "owe the municipality.\n",
         M(0, e->amount), obligation_id(r, e->obligation));
     break;
   case WF_RULE_ARREARS:
@@ -242,9 +247,10 @@ static void explain_entry(text_buf *b, const civic_waterfall_result *r,
         M(0, e->amount), obligation_id(r, e->obligation));
     break;
   case WF_RULE_FLOOR:
-    put(b, "  The guarantee fund adds %s so that your living allowance "
-           "reaches the protected floor of %s. This is an advance you owe "
-           "the municipality.\n",
+    put(b,
+        "  The guarantee fund adds %s so that your living allowance "
+        "reaches the protected floor of %s. This is an advance you owe "
+        "the municipality.\n",
         M(0, e->amount), M(1, s->living_floor));
     break;
   case WF_RULE_ADVANCE:
@@ -276,12 +282,14 @@ static void explain_no_recovery(text_buf *b, const civic_waterfall_result *r) {
     return;
   put(b, "%s\n", "Step 4 - recovery of what you owe the municipality:");
   if (s->recovery_cap == 0)
-    put(b, "  Nothing was recovered of the %s you owe: the recovery cap is "
-           "zero.\n",
+    put(b,
+        "  Nothing was recovered of the %s you owe: the recovery cap is "
+        "zero.\n",
         M(0, s->receivable_outstanding));
   else
-    put(b, "  Nothing was recovered of the %s you owe, because what was left "
-           "was not above the protected living floor of %s.\n",
+    put(b,
+        "  Nothing was recovered of the %s you owe, because what was left "
+        "was not above the protected living floor of %s.\n",
         M(0, s->receivable_outstanding), M(1, s->living_floor));
 }
 
@@ -306,11 +314,11 @@ civic_status wf_explain_text(civic_diag *d, const civic_waterfall_result *r,
   }
   if (step < 4)
     explain_no_recovery(&b, r);
-  put(&b, "Summary: living allowance %s (of which top-up %s); recovered %s; "
-          "advanced %s; you now owe the municipality %s.\n",
-      M(0, r->out.living_allowance), M(1, r->out.top_up),
-      M(2, r->out.recovery), M(3, r->out.advance),
-      M(4, r->out.receivable_after));
+  put(&b,
+      "Summary: living allowance %s (of which top-up %s); recovered %s; "
+      "advanced %s; you now owe the municipality %s.\n",
+      M(0, r->out.living_allowance), M(1, r->out.top_up), M(2, r->out.recovery),
+      M(3, r->out.advance), M(4, r->out.receivable_after));
   if (b.failed) {
     free(b.data);
     return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory writing text");

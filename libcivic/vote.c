@@ -19,7 +19,7 @@ typedef struct proposal {
   const char *id;
   int64_t cost;
   int64_t score;
-  size_t index;      /* position in the input, for messages */
+  size_t index;       /* position in the input, for messages */
   size_t last_ballot; /* 1 + index of the last ballot naming it; 0 = none */
 } proposal;
 
@@ -312,8 +312,7 @@ static civic_status build_output(civic_diag *d, tally *t, json_t **out) {
       st = civic_json_set_int(d, row, "score", p->score);
     /* Budget selection: walk the ranking; take every proposal that scored
      * and still fits. A too-expensive one is skipped, not a stop. */
-    if (st == CIVIC_OK && selected != NULL && p->score > 0 &&
-        p->cost <= left) {
+    if (st == CIVIC_OK && selected != NULL && p->score > 0 && p->cost <= left) {
       left -= p->cost;
       st = civic_json_append_new(d, selected, json_string(p->id));
     }

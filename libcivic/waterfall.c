@@ -46,8 +46,8 @@ static civic_status trace_level(wf_trace *t, wf_rule rule, int32_t category,
     e.pro_rata = pay < need && m > 1; /* a real split between several */
     if (e.pro_rata) {
       /* one more than the floor of the exact quota pay * claim / need */
-      e.extra_unit = (civic_i128)w->share[k] * need >
-                     (civic_i128)pay * w->claim[k];
+      e.extra_unit =
+          (civic_i128)w->share[k] * need > (civic_i128)pay * w->claim[k];
       e.claim = w->claim[k];
       e.level_need = need;
       e.level_pay = pay;
@@ -138,14 +138,14 @@ static civic_status earmarks_and_pool(civic_diag *d, const wf_problem *p,
     if (c < 0)
       continue;
     w->has_earmark[c] = 1;
-    if (!civic_add_i64(w->earmarked[c], p->income_amount[i],
-                       &w->earmarked[c]))
+    if (!civic_add_i64(w->earmarked[c], p->income_amount[i], &w->earmarked[c]))
       return civic_diag_set(d, CIVIC_E_OVERFLOW,
                             "incomes: the total earmarked '%.64s' exceeds "
                             "int64",
                             category_label(p, c, buf, sizeof buf));
-    if (t != NULL && (st = trace_simple(t, WF_RULE_EARMARKED_INCOME, (int32_t)i,
-                                        -1, c, p->income_amount[i])) != CIVIC_OK)
+    if (t != NULL &&
+        (st = trace_simple(t, WF_RULE_EARMARKED_INCOME, (int32_t)i, -1, c,
+                           p->income_amount[i])) != CIVIC_OK)
       return st;
   }
   for (c = 0; c < (int32_t)p->n_categories; c++)
@@ -214,14 +214,14 @@ static civic_status pay_priorities(civic_diag *d, const wf_problem *p,
 }
 
 /* Steps 6 and 7: guarantee, arrears, floor top-up, advance, receivable. */
-static civic_status guarantee(civic_diag *d, const wf_problem *p,
-                              wf_outcome *o, wf_trace *t) {
+static civic_status guarantee(civic_diag *d, const wf_problem *p, wf_outcome *o,
+                              wf_trace *t) {
   size_t i;
   int64_t advance = 0, after;
   civic_status st = CIVIC_OK;
   for (i = 0; i < p->n_obligations; i++) {
-    int64_t rest = p->obligation_amount[i] - o->paid_earmarked[i] -
-                   o->paid_general[i];
+    int64_t rest =
+        p->obligation_amount[i] - o->paid_earmarked[i] - o->paid_general[i];
     bool guaranteed = p->obligation_guaranteed[i] != 0;
     o->covered[i] = guaranteed ? rest : 0;
     o->unpaid[i] = guaranteed ? 0 : rest;
@@ -239,8 +239,9 @@ static civic_status guarantee(civic_diag *d, const wf_problem *p,
   if (p->floor_guaranteed && o->living_allowance < p->living_floor)
     o->top_up = p->living_floor - o->living_allowance;
   if (!civic_add_i64(advance, o->top_up, &advance))
-    return civic_diag_set(d, CIVIC_E_OVERFLOW,
-                          "advance: the guarantee fund's advance exceeds int64");
+    return civic_diag_set(
+        d, CIVIC_E_OVERFLOW,
+        "advance: the guarantee fund's advance exceeds int64");
   /* outstanding - recovery >= 0, so only the addition can overflow */
   if (!civic_add_i64(p->receivable_outstanding - o->recovery, advance, &after))
     return civic_diag_set(d, CIVIC_E_OVERFLOW,
@@ -248,8 +249,8 @@ static civic_status guarantee(civic_diag *d, const wf_problem *p,
   o->living_allowance += o->top_up; /* < living_floor before: no overflow */
   o->advance = advance;
   o->receivable_after = after;
-  if (t != NULL && (st = trace_simple(t, WF_RULE_FLOOR, -1, -1, -1,
-                                      o->top_up)) == CIVIC_OK)
+  if (t != NULL &&
+      (st = trace_simple(t, WF_RULE_FLOOR, -1, -1, -1, o->top_up)) == CIVIC_OK)
     st = trace_simple(t, WF_RULE_ADVANCE, -1, -1, -1, advance);
   return st;
 }
@@ -442,7 +443,8 @@ civic_status civic_waterfall_plan_add_income(civic_waterfall_plan *plan,
   text_len = plan->text_len;
   plan->income_earmark[i] = WF_NO_TEXT;
   if (!plan_text(plan, id, &plan->income_id[i]) ||
-      (earmark != NULL && !plan_text(plan, earmark, &plan->income_earmark[i]))) {
+      (earmark != NULL &&
+       !plan_text(plan, earmark, &plan->income_earmark[i]))) {
     plan->text_len = text_len; /* all or nothing */
     return CIVIC_E_NOMEM;
   }
@@ -451,12 +453,10 @@ civic_status civic_waterfall_plan_add_income(civic_waterfall_plan *plan,
   return CIVIC_OK;
 }
 
-civic_status civic_waterfall_plan_add_obligation(civic_waterfall_plan *plan,
-                                                 const char *id,
-                                                 const char *category,
-                                                 int64_t priority,
-                                                 int64_t amount,
-                                                 int guaranteed) {
+civic_status
+civic_waterfall_plan_add_obligation(civic_waterfall_plan *plan, const char *id,
+                                    const char *category, int64_t priority,
+                                    int64_t amount, int guaranteed) {
   size_t i, text_len;
   if (plan == NULL || id == NULL || category == NULL)
     return CIVIC_E_INVALID_ARGUMENT;
@@ -674,13 +674,14 @@ static bool result_room(civic_waterfall_result *r, size_t n, size_t m) {
   cap = r->cap_outcome ? r->cap_outcome * 2 : 8;
   while (cap < need)
     cap *= 2;
-  if (!GROW_TO(r->out.paid_earmarked, cap) || !GROW_TO(r->out.paid_general, cap) ||
-      !GROW_TO(r->out.covered, cap) || !GROW_TO(r->out.unpaid, cap) ||
-      !GROW_TO(r->income_category, cap) || !GROW_TO(r->obligation_category, cap) ||
-      !GROW_TO(r->order, cap) || !GROW_TO(r->ids, cap) ||
-      !GROW_TO(r->work.claim, cap) || !GROW_TO(r->work.share, cap) ||
-      !GROW_TO(r->work.rem, cap) || !GROW_TO(r->work.member, cap) ||
-      !GROW_TO(r->work.sort_a, cap) || !GROW_TO(r->work.sort_b, cap))
+  if (!GROW_TO(r->out.paid_earmarked, cap) ||
+      !GROW_TO(r->out.paid_general, cap) || !GROW_TO(r->out.covered, cap) ||
+      !GROW_TO(r->out.unpaid, cap) || !GROW_TO(r->income_category, cap) ||
+      !GROW_TO(r->obligation_category, cap) || !GROW_TO(r->order, cap) ||
+      !GROW_TO(r->ids, cap) || !GROW_TO(r->work.claim, cap) ||
+      !GROW_TO(r->work.share, cap) || !GROW_TO(r->work.rem, cap) ||
+      !GROW_TO(r->work.member, cap) || !GROW_TO(r->work.sort_a, cap) ||
+      !GROW_TO(r->work.sort_b, cap))
     return false;
   r->cap_outcome = cap;
   return true;
@@ -769,7 +770,8 @@ static civic_status validate_texts(civic_diag *d,
 }
 
 /* Every check of spec section 3 "Input" that the types cannot express. */
-static civic_status validate_plan(civic_diag *d, const civic_waterfall_plan *p) {
+static civic_status validate_plan(civic_diag *d,
+                                  const civic_waterfall_plan *p) {
   size_t i;
   if (p->opening_balance < 0)
     return civic_diag_set(d, CIVIC_E_NEGATIVE_AMOUNT,
@@ -921,7 +923,8 @@ static civic_status prepare(civic_diag *d, civic_waterfall_result *r,
   return CIVIC_OK;
 }
 
-civic_status civic_waterfall_run(civic_ctx *ctx, const civic_waterfall_plan *plan,
+civic_status civic_waterfall_run(civic_ctx *ctx,
+                                 const civic_waterfall_plan *plan,
                                  uint32_t flags,
                                  civic_waterfall_result *result) {
   civic_diag *d;
@@ -960,7 +963,8 @@ civic_status civic_waterfall_run(civic_ctx *ctx, const civic_waterfall_plan *pla
   return CIVIC_OK;
 }
 
-size_t civic_waterfall_result_obligation_count(const civic_waterfall_result *r) {
+size_t
+civic_waterfall_result_obligation_count(const civic_waterfall_result *r) {
   return r && r->valid ? r->snap.n_obligations : 0;
 }
 
@@ -968,8 +972,9 @@ static bool has_obligation(const civic_waterfall_result *r, size_t i) {
   return r != NULL && r->valid && i < r->snap.n_obligations;
 }
 
-const char *civic_waterfall_result_obligation_id(const civic_waterfall_result *r,
-                                                 size_t i) {
+const char *
+civic_waterfall_result_obligation_id(const civic_waterfall_result *r,
+                                     size_t i) {
   return has_obligation(r, i) ? r->snap.text + r->snap.obligation_id[i] : NULL;
 }
 
@@ -993,7 +998,8 @@ int64_t civic_waterfall_result_unpaid(const civic_waterfall_result *r,
   return has_obligation(r, i) ? r->out.unpaid[i] : 0;
 }
 
-int64_t civic_waterfall_result_living_allowance(const civic_waterfall_result *r) {
+int64_t
+civic_waterfall_result_living_allowance(const civic_waterfall_result *r) {
   return r && r->valid ? r->out.living_allowance : 0;
 }
 
@@ -1009,7 +1015,8 @@ int64_t civic_waterfall_result_advance(const civic_waterfall_result *r) {
   return r && r->valid ? r->out.advance : 0;
 }
 
-int64_t civic_waterfall_result_receivable_after(const civic_waterfall_result *r) {
+int64_t
+civic_waterfall_result_receivable_after(const civic_waterfall_result *r) {
   return r && r->valid ? r->out.receivable_after : 0;
 }
 
@@ -1100,9 +1107,8 @@ civic_status civic_waterfall_result_to_json(civic_ctx *ctx,
   return CIVIC_OK;
 }
 
-civic_status civic_waterfall_result_explain_text(civic_ctx *ctx,
-                                                 const civic_waterfall_result *r,
-                                                 char **out) {
+civic_status civic_waterfall_result_explain_text(
+    civic_ctx *ctx, const civic_waterfall_result *r, char **out) {
   if (ctx == NULL)
     return CIVIC_E_INVALID_ARGUMENT;
   civic_diag_clear(&ctx->diag);
@@ -1140,8 +1146,8 @@ civic_status civic_waterfall_eval_json(civic_diag *d, const json_t *in,
   memset(&ctx, 0, sizeof ctx);
   st = load_plan(d, plan, in);
   if (st == CIVIC_OK) {
-    st = civic_waterfall_run(&ctx, plan,
-                             explain ? CIVIC_WATERFALL_TRACE : 0, r);
+    st =
+        civic_waterfall_run(&ctx, plan, explain ? CIVIC_WATERFALL_TRACE : 0, r);
     if (st != CIVIC_OK)
       *d = ctx.diag;
   }

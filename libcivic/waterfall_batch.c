@@ -125,9 +125,10 @@ size_t civic_waterfall_batch_column_length(const civic_waterfall_batch *batch,
   return batch == NULL || s < 0 ? 0 : batch->col[s].len;
 }
 
-civic_status civic_waterfall_batch_get_column(const civic_waterfall_batch *batch,
-                                              civic_waterfall_column column,
-                                              int64_t *out, size_t count) {
+civic_status
+civic_waterfall_batch_get_column(const civic_waterfall_batch *batch,
+                                 civic_waterfall_column column, int64_t *out,
+                                 size_t count) {
   int s = slot_of(column);
   if (batch == NULL || s < 0 || count != batch->col[s].len ||
       (out == NULL && count > 0))
@@ -186,8 +187,8 @@ static int by_priority_then_row(uint32_t a, uint32_t b, const void *ctx) {
 
 #define COL(b, slot) ((b)->col[(slot)].data)
 
-static civic_status check_plan_values(civic_diag *d, const civic_waterfall_batch *b,
-                                      size_t plan) {
+static civic_status
+check_plan_values(civic_diag *d, const civic_waterfall_batch *b, size_t plan) {
   static const char *const names[5] = {"opening_balance",
                                        "receivable_outstanding", "living_floor",
                                        "floor_guaranteed", "recovery_cap"};
@@ -195,10 +196,9 @@ static civic_status check_plan_values(civic_diag *d, const civic_waterfall_batch
   for (k = 0; k < 5; k++) {
     int64_t v = COL(b, SLOT_PLAN_FIRST + k)[plan];
     if (v < 0)
-      return civic_diag_set(d, k == 3 ? CIVIC_E_OUT_OF_RANGE
-                                      : CIVIC_E_NEGATIVE_AMOUNT,
-                            "plan %zu: %s must be >= 0, got %lld", plan,
-                            names[k], (long long)v);
+      return civic_diag_set(
+          d, k == 3 ? CIVIC_E_OUT_OF_RANGE : CIVIC_E_NEGATIVE_AMOUNT,
+          "plan %zu: %s must be >= 0, got %lld", plan, names[k], (long long)v);
   }
   if (COL(b, SLOT_PLAN_FIRST + 3)[plan] > 1)
     return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE,
@@ -348,15 +348,14 @@ static civic_status run_all(civic_diag *d, civic_waterfall_batch *b,
     COL(b, SLOT_OUT_PLAN_FIRST + 4)[plan] = o.receivable_after;
   }
   if (ic < incomes || oc < obligations)
-    return civic_diag_set(d, CIVIC_E_INVALID_ARGUMENT,
-                          "batch: %s row %zu names plan %lld, but there are "
-                          "%zu plans",
-                          ic < incomes ? "income" : "obligation",
-                          ic < incomes ? ic : oc,
-                          (long long)(ic < incomes
-                                          ? COL(b, SLOT_INCOME_FIRST)[ic]
-                                          : COL(b, SLOT_OBLIGATION_FIRST)[oc]),
-                          plans);
+    return civic_diag_set(
+        d, CIVIC_E_INVALID_ARGUMENT,
+        "batch: %s row %zu names plan %lld, but there are "
+        "%zu plans",
+        ic < incomes ? "income" : "obligation", ic < incomes ? ic : oc,
+        (long long)(ic < incomes ? COL(b, SLOT_INCOME_FIRST)[ic]
+                                 : COL(b, SLOT_OBLIGATION_FIRST)[oc]),
+        plans);
   return CIVIC_OK;
 }
 

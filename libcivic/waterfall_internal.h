@@ -132,8 +132,8 @@ struct civic_waterfall_result {
 };
 
 /* trace.c: JSON trace array and plain-English text of a traced result. */
-civic_status wf_trace_to_json(civic_diag *d,
-                              const civic_waterfall_result *r, json_t **out);
+civic_status wf_trace_to_json(civic_diag *d, const civic_waterfall_result *r,
+                              json_t **out);
 civic_status wf_explain_text(civic_diag *d, const civic_waterfall_result *r,
                              char **out);
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -375,6 +377,37 @@ START_TEST(durable_after_post_without_close) {
 }
 END_TEST
 
+
+START_TEST(write_failure_poisons_the_handle) {
+  /* Make the next append fail (file size limit), as a full disk would. */
+  char *path = tmp_path("poison"), before[65], after[65];
+  civic_ledger *l = NULL;
+  struct rlimit lim;
+  size_t len;
+  uint8_t *data;
+  ck_assert_int_eq(civic_ledger_create(&l, path), CIVIC_OK);
+  post_ok(l, B1);
+  ck_assert_int_eq(civic_ledger_state_hash_hex(l, before), CIVIC_OK);
+  data = read_all(path, &len);
+  free(data);
+  signal(SIGXFSZ, SIG_IGN);
+  lim.rlim_cur = lim.rlim_max = (rlim_t)len + 10;
+  ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  ck_assert_int_eq(civic_ledger_post_json(l, B2, NULL), CIVIC_E_IO);
+  ck_assert_int_eq(civic_ledger_state_hash_hex(l, after), CIVIC_OK);
+  ck_assert_str_eq(before, after);
+  ck_assert_int_eq(civic_ledger_post_json(l, B3, NULL),
+                   CIVIC_E_LEDGER_POISONED);
+  civic_ledger_free(l);
+  /* the file was cut back: it reopens at the state before the failure */
+  ck_assert_int_eq(civic_ledger_open(&l, path), CIVIC_OK);
+  ck_assert_int_eq(civic_ledger_state_hash_hex(l, after), CIVIC_OK);
+  ck_assert_str_eq(before, after);
+  civic_ledger_free(l);
+  unlink(path);
+}
+END_TEST
+
 static Suite *journal_suite(void) {
   Suite *s = suite_create("journal");
   TCase *tc = tcase_create("core");
@@ -387,6 +420,7 @@ static Suite *journal_suite(void) {
   tcase_add_test(tc, not_a_journal);
   tcase_add_test(tc, signed_record_with_forged_signature);
   tcase_add_test(tc, durable_after_post_without_close);
+  tcase_add_test(tc, write_failure_poisons_the_handle);
   suite_add_tcase(s, tc);
   return s;
 }

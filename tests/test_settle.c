@@ -449,10 +449,28 @@ START_TEST(revoke_returns_buffer_and_escrow) {
   receive(&m, 200000, 25);
   json_decref(settle_ok(l, &m));
   ck_assert_int_eq(bal(l, "buffer:r6"), 200000 - 122000 - 60000);
+  /* December starts (buffer 180.00), then consent is revoked mid-period:
+   * the buffer goes home at once, the open period is still finished. */
+  m = base_month("r6", "2026-12", 200000);
+  m.mode = "fixed";
+  m.fixed = 60000;
+  m.close = 0;
+  m.as_of = 1;
+  json_decref(settle_ok(l, &m));
   ck_assert_int_eq(civic_settle_consent_revoke(NULL, l, "r6", "resident", 0),
                    CIVIC_OK);
   ck_assert_int_eq(bal(l, "buffer:r6"), 0);
   ck_assert_int_eq(bal(l, "bank:r6"), 78000);
+  receive(&m, 200000, 25);
+  m.close = 1;
+  m.as_of = 30;
+  json_decref(settle_ok(l, &m));
+  /* closing after revocation trues up: December's surplus goes home too */
+  ck_assert_int_eq(bal(l, "buffer:r6"), 0);
+  ck_assert_int_eq(bal(l, "bank:r6"), 2 * 78000);
+  ck_assert_int_eq(bal(l, "escrow:r6"), 0);
+  ck_assert_int_eq(bal(l, "fund:guarantee"), 0);
+  assert_zero_sum(l);
   civic_ledger_free(l);
 }
 END_TEST
@@ -710,15 +728,16 @@ START_TEST(statement_text_and_format) {
   ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
   ck_assert_int_eq(civic_settle_period_json(ctx, l, plan, &out), CIVIC_OK);
   ck_assert_int_eq(civic_settle_statement_text(ctx, out, &text), CIVIC_OK);
-  ck_assert_ptr_nonnull(strstr(text, "EUR 1.000,00"));
+  ck_assert_ptr_nonnull(strstr(text, "EUR 1000.00"));
   ck_assert_ptr_nonnull(strstr(text, "advanced by fund"));
   ck_assert_int_eq(civic_settle_format_eur(123456789, buf, sizeof buf),
                    CIVIC_OK);
-  ck_assert_str_eq(buf, "EUR 1.234.567,89");
+  ck_assert_str_eq(buf, "EUR 1234567.89");
   ck_assert_int_eq(civic_settle_format_eur(-5, buf, sizeof buf), CIVIC_OK);
-  ck_assert_str_eq(buf, "EUR -0,05");
+  ck_assert_str_eq(buf, "EUR -0.05");
   ck_assert_int_eq(civic_settle_format_eur(INT64_MIN, buf, sizeof buf),
                    CIVIC_OK);
+  ck_assert_str_eq(buf, "EUR -92233720368547758.08");
   civic_free(text);
   civic_free(out);
   free(plan);

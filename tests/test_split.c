@@ -35,7 +35,8 @@ static void check_case(civic_ctx *ctx, const civic_vector_case *c) {
 }
 
 START_TEST(golden_vectors) {
-  char *text = civic_test_read_file(CIVIC_SOURCE_DIR "/tests/vectors/split.json");
+  char *text =
+      civic_test_read_file(CIVIC_SOURCE_DIR "/tests/vectors/split.json");
   static civic_vector_case cases[256];
   civic_ctx *ctx = NULL;
   size_t i, n;
@@ -65,7 +66,8 @@ START_TEST(malformed_json_and_messages) {
                      "{\"id\":\"b\",\"amount\":-2}]}",
                      &out),
       CIVIC_E_NEGATIVE_AMOUNT);
-  ck_assert_str_eq(civic_ctx_errmsg(ctx), "claims[1].amount: must be >= 0, got -2");
+  ck_assert_str_eq(civic_ctx_errmsg(ctx),
+                   "claims[1].amount: must be >= 0, got -2");
   ck_assert_int_eq(
       civic_evaluate(ctx, "split",
                      "{\"total\":1,\"claims\":[{\"id\":\"a\",\"amount\":1},"
@@ -122,7 +124,9 @@ START_TEST(property_quota_sum_and_order) {
       ids[i] = names[i];
       perm[i] = i;
     }
-    total = sum == 0 ? 0 : (int64_t)(civic_test_rng_next(&rng) % ((uint64_t)sum + 1));
+    total = sum == 0
+                ? 0
+                : (int64_t)(civic_test_rng_next(&rng) % ((uint64_t)sum + 1));
     ck_assert_int_eq(civic_split(&d, "claims", total, claims, ids, n, shares),
                      CIVIC_OK);
     for (i = 0; i < n; i++) {
@@ -141,8 +145,8 @@ START_TEST(property_quota_sum_and_order) {
       pclaims[i] = claims[perm[i]];
       pids[i] = ids[perm[i]];
     }
-    ck_assert_int_eq(civic_split(&d, "claims", total, pclaims, pids, n, pshares),
-                     CIVIC_OK);
+    ck_assert_int_eq(
+        civic_split(&d, "claims", total, pclaims, pids, n, pshares), CIVIC_OK);
     for (i = 0; i < n; i++)
       ck_assert(pshares[i] == shares[perm[i]]);
   }

@@ -60,7 +60,7 @@ static void refused(civic_token *t, civic_status st, civic_status want) {
   do {                                                                         \
     snapshot b_ = snap(l, t);                                                  \
     snapshot a_;                                                               \
-    refused(t, (call), (want));                                             \
+    refused(t, (call), (want));                                                \
     a_ = snap(l, t);                                                           \
     ck_assert(a_.position == b_.position);                                     \
     ck_assert_str_eq(a_.dashboard, b_.dashboard);                              \
@@ -82,8 +82,8 @@ static void task(civic_token *t, const char *id, int64_t reward,
            "{\"id\":\"%s\",\"title\":\"Clean %s\",\"domain\":\"public "
            "space\",\"zone\":\"%s\",\"reward\":%lld,\"capacity\":%lld,"
            "\"start\":%lld,\"end\":%lld}",
-           id, id, zone, (long long)reward, (long long)capacity,
-           (long long)T0, (long long)(T0 + 400 * DAY));
+           id, id, zone, (long long)reward, (long long)capacity, (long long)T0,
+           (long long)(T0 + 400 * DAY));
   ok(t, civic_token_task_create(t, "municipality", json, T0));
   ok(t, civic_token_task_publish(t, "municipality", id, T0));
 }
@@ -198,7 +198,8 @@ START_TEST(reserve_cover_refuses_mint) {
   ok(t, civic_token_task_commit(t, "bram", "t1", T0 + 2));
   ok(t, civic_token_task_submit(t, "bram", "t1", "photo", T0 + 2));
   /* 20 tokens would need EUR 20 > EUR 15 */
-  REFUSED(l, t, civic_token_task_approve(t, "municipality", "t1", "bram", T0 + 3),
+  REFUSED(l, t,
+          civic_token_task_approve(t, "municipality", "t1", "bram", T0 + 3),
           CIVIC_E_RESERVE_INSUFFICIENT);
   ok(t, civic_token_fund_reserve(t, "municipality", 500, T0 + 4));
   ok(t, civic_token_task_approve(t, "municipality", "t1", "bram", T0 + 4));
@@ -328,8 +329,8 @@ START_TEST(polls_one_ballot_each) {
                                 T0 + 2),
           CIVIC_E_DUPLICATE_BALLOT);
   REFUSED(l, t,
-          civic_token_poll_vote(t, "wishes", p2,
-                                "{\"votes\":{\"mural\":3,\"bench\":1}}", T0 + 2),
+          civic_token_poll_vote(
+              t, "wishes", p2, "{\"votes\":{\"mural\":3,\"bench\":1}}", T0 + 2),
           CIVIC_E_OVER_CREDITS);
   REFUSED(l, t,
           civic_token_poll_vote(t, "wishes", p2, "{\"votes\":{\"pool\":1}}",
@@ -369,8 +370,9 @@ START_TEST(state_rebuilds_from_journal) {
   unlink(path);
   ck_assert_int_eq(civic_ledger_create(&l, path), CIVIC_OK);
   ck_assert_int_eq(civic_token_new(&t, l), CIVIC_OK);
-  ok(t, civic_token_setup(t, "{\"code\":\"HLN\",\"issuer\":\"h\","
-                             "\"lot_lifetime\":500}",
+  ok(t, civic_token_setup(t,
+                          "{\"code\":\"HLN\",\"issuer\":\"h\","
+                          "\"lot_lifetime\":500}",
                           T0));
   ok(t, civic_token_fund_reserve(t, "m", 5000, T0));
   task(t, "a", 10, 3, "noord");
@@ -385,7 +387,8 @@ START_TEST(state_rebuilds_from_journal) {
             "{\"id\":\"p\",\"method\":\"approval\",\"proposals\":[{\"id\":"
             "\"x\",\"cost\":1}],\"opens\":0,\"closes\":1867225600}",
             T0 + 50));
-  ok(t, civic_token_poll_vote(t, "p", "v1", "{\"approvals\":[\"x\"]}", T0 + 60));
+  ok(t,
+     civic_token_poll_vote(t, "p", "v1", "{\"approvals\":[\"x\"]}", T0 + 60));
   ok(t, civic_token_expire_lots(t, T0 + 600));
   ok(t, civic_token_dashboard_json(t, &d1));
   ok(t, civic_token_wallet_json(t, "anna", T0 + 600, &w1));
@@ -402,9 +405,9 @@ START_TEST(state_rebuilds_from_journal) {
   /* the rebuilt token keeps refusing what it refused before */
   ck_assert_int_eq(civic_token_task_approve(t, "m", "a", "anna", T0 + 700),
                    CIVIC_E_ALREADY_REWARDED);
-  ck_assert_int_eq(civic_token_poll_vote(t, "p", "v1", "{\"approvals\":[]}",
-                                         T0 + 700),
-                   CIVIC_E_DUPLICATE_BALLOT);
+  ck_assert_int_eq(
+      civic_token_poll_vote(t, "p", "v1", "{\"approvals\":[]}", T0 + 700),
+      CIVIC_E_DUPLICATE_BALLOT);
   ck_assert_int_eq(civic_token_spend(t, "anna", "shop", 1, T0 + 100),
                    CIVIC_E_OUT_OF_RANGE);
   civic_free(d1);
@@ -414,9 +417,9 @@ START_TEST(state_rebuilds_from_journal) {
   civic_token_free(t);
   ck_assert_int_eq(civic_token_new(&t, l), CIVIC_OK);
   ck_assert_int_eq(civic_token_load(t, "XXX"), CIVIC_E_UNKNOWN_REFERENCE);
-  ck_assert_int_eq(civic_token_setup(t, "{\"code\":\"HLN\",\"issuer\":\"h\"}",
-                                     T0 + 800),
-                   CIVIC_E_DUPLICATE_ID);
+  ck_assert_int_eq(
+      civic_token_setup(t, "{\"code\":\"HLN\",\"issuer\":\"h\"}", T0 + 800),
+      CIVIC_E_DUPLICATE_ID);
   civic_token_free(t);
   civic_ledger_free(l);
   unlink(path);
@@ -456,20 +459,65 @@ START_TEST(bad_input_named) {
   REFUSED(l, t, civic_token_fund_reserve(t, "m", -5, T0),
           CIVIC_E_NEGATIVE_AMOUNT);
   task(t, "t", 1, 1, "z");
-  REFUSED(l, t, civic_token_task_publish(t, "m", "t", T0),
-          CIVIC_E_TASK_STATE);
+  REFUSED(l, t, civic_token_task_publish(t, "m", "t", T0), CIVIC_E_TASK_STATE);
   REFUSED(l, t, civic_token_task_expire(t, "m", "t", T0 + 1),
           CIVIC_E_TASK_STATE); /* still running */
   ok(t, civic_token_task_cancel(t, "m", "t", T0 + 1));
   REFUSED(l, t, civic_token_task_commit(t, "anna", "t", T0 + 2),
           CIVIC_E_TASK_STATE);
   ck_assert_int_eq(civic_token_new(&u, l), CIVIC_OK);
-  ck_assert_int_eq(civic_token_setup(u, "{\"code\":\"ZZ\",\"issuer\":\"h\","
-                                        "\"fee_bp\":10001}",
+  ck_assert_int_eq(civic_token_setup(u,
+                                     "{\"code\":\"ZZ\",\"issuer\":\"h\","
+                                     "\"fee_bp\":10001}",
                                      T0),
                    CIVIC_E_OUT_OF_RANGE);
   ck_assert_ptr_nonnull(strstr(civic_token_errmsg(u), "fee_bp"));
   civic_token_free(u);
+  civic_token_free(t);
+  civic_ledger_free(l);
+}
+END_TEST
+
+START_TEST(expire_and_cancel_tasks) {
+  civic_ledger *l;
+  civic_token *t = fresh(&l, PILOT);
+  char *dash = NULL;
+  ok(t, civic_token_fund_reserve(t, "m", 100000, T0));
+  task(t, "long", 5, 3, "z");
+  ok(t, civic_token_task_create(t, "m",
+                                "{\"id\":\"short\",\"title\":\"t\","
+                                "\"domain\":\"d\",\"zone\":\"z\",\"reward\":5,"
+                                "\"capacity\":3,\"start\":1767225600,"
+                                "\"end\":1767312000}",
+                                T0));
+  REFUSED(l, t, civic_token_task_commit(t, "anna", "short", T0),
+          CIVIC_E_TASK_STATE); /* still a draft */
+  ok(t, civic_token_task_publish(t, "m", "short", T0));
+  ok(t, civic_token_task_commit(t, "anna", "short", T0 + 10));
+  ok(t, civic_token_task_commit(t, "bram", "short", T0 + 10));
+  ok(t, civic_token_task_submit(t, "anna", "short", "photo", T0 + 20));
+  REFUSED(l, t, civic_token_task_commit(t, "cem", "short", T0 + DAY),
+          CIVIC_E_TASK_STATE); /* window [start, end) is over */
+  ok(t, civic_token_task_expire(t, "m", "short", T0 + DAY));
+  REFUSED(l, t, civic_token_task_submit(t, "bram", "short", "late", T0 + DAY),
+          CIVIC_E_TASK_STATE);
+  /* work handed in before the expiry is still paid */
+  ok(t, civic_token_task_approve(t, "m", "short", "anna", T0 + DAY + 1));
+  REFUSED(l, t, civic_token_task_cancel(t, "m", "short", T0 + DAY + 2),
+          CIVIC_E_TASK_STATE);
+  ok(t, civic_token_task_commit(t, "anna", "long", T0 + DAY + 3));
+  ok(t, civic_token_task_submit(t, "anna", "long", "p", T0 + DAY + 3));
+  ok(t, civic_token_task_cancel(t, "m", "long", T0 + DAY + 4));
+  REFUSED(l, t, civic_token_task_approve(t, "m", "long", "anna", T0 + DAY + 5),
+          CIVIC_E_TASK_STATE);
+  ok(t, civic_token_dashboard_json(t, &dash));
+  ck_assert_ptr_nonnull(strstr(dash, "\"tasks_by_status\":{\"draft\":0,"
+                                     "\"published\":0,\"expired\":1,"
+                                     "\"cancelled\":1}"));
+  ck_assert_ptr_nonnull(strstr(dash, "\"participation\":[{\"zone\":\"z\","
+                                     "\"month\":\"2026-01\",\"commitments\":3,"
+                                     "\"completions\":1,\"citizens\":2}]"));
+  civic_free(dash);
   civic_token_free(t);
   civic_ledger_free(l);
 }
@@ -623,6 +671,28 @@ static void random_step(civic_test_rng *rng, civic_ledger *l, civic_token *t,
   }
 }
 
+/* A second handle rebuilt from the journal's events sees the same state. */
+static void expect_same_after_reload(civic_ledger *l, civic_token *t) {
+  civic_token *u = NULL;
+  char *a = NULL, *b = NULL;
+  size_t i;
+  ck_assert_int_eq(civic_token_new(&u, l), CIVIC_OK);
+  ok(u, civic_token_load(u, "HLN"));
+  ok(t, civic_token_dashboard_json(t, &a));
+  ok(u, civic_token_dashboard_json(u, &b));
+  ck_assert_str_eq(a, b);
+  for (i = 0; i < 4; i++) {
+    civic_free(a);
+    civic_free(b);
+    ok(t, civic_token_wallet_json(t, CITIZENS[i], t->last_time, &a));
+    ok(u, civic_token_wallet_json(u, CITIZENS[i], t->last_time, &b));
+    ck_assert_str_eq(a, b);
+  }
+  civic_free(a);
+  civic_free(b);
+  civic_token_free(u);
+}
+
 START_TEST(random_operation_sequences) {
   civic_test_rng rng = {2026};
   int run;
@@ -647,7 +717,8 @@ START_TEST(random_operation_sequences) {
     ok(t, civic_token_fund_reserve(t, "m", 20000, now));
     for (i = 0; i < 6; i++)
       task(t, TASKS[i], 1 + (int64_t)civic_test_rng_below(&rng, 12),
-           1 + (int64_t)civic_test_rng_below(&rng, 3), i % 2 ? "noord" : "zuid");
+           1 + (int64_t)civic_test_rng_below(&rng, 3),
+           i % 2 ? "noord" : "zuid");
     for (i = 0; i < 2; i++)
       ok(t, civic_token_entrepreneur_register(t, "m", SHOPS[i], "z", now));
     for (step = 0; step < 300; step++) {
@@ -655,6 +726,7 @@ START_TEST(random_operation_sequences) {
       random_step(&rng, l, t, now);
       check_invariants(l, t, now);
     }
+    expect_same_after_reload(l, t);
     civic_token_free(t);
     civic_ledger_free(l);
   }
@@ -677,6 +749,7 @@ static Suite *token_suite(void) {
   tcase_add_test(tc, polls_one_ballot_each);
   tcase_add_test(tc, state_rebuilds_from_journal);
   tcase_add_test(tc, bad_input_named);
+  tcase_add_test(tc, expire_and_cancel_tasks);
   tcase_add_test(tc, random_operation_sequences);
   suite_add_tcase(s, tc);
   return s;

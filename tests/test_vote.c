@@ -20,16 +20,20 @@ static void expect_error(const char *input, civic_status want) {
   ck_assert_ptr_null(out);
 }
 
-#define PROPS "\"proposals\":[{\"id\":\"a\",\"cost\":1},{\"id\":\"b\",\"cost\":2}]"
+#define PROPS                                                                  \
+  "\"proposals\":[{\"id\":\"a\",\"cost\":1},{\"id\":\"b\",\"cost\":2}]"
 
 START_TEST(errors_each_have_their_code) {
-  expect_error("{\"method\":\"approval\"," PROPS ",\"ballots\":[{\"voter\":\"v\","
+  expect_error("{\"method\":\"approval\"," PROPS
+               ",\"ballots\":[{\"voter\":\"v\","
                "\"approvals\":[\"a\",\"a\"]}]}",
                CIVIC_E_DUPLICATE_ID);
-  expect_error("{\"method\":\"approval\"," PROPS ",\"ballots\":[{\"voter\":\"v\","
+  expect_error("{\"method\":\"approval\"," PROPS
+               ",\"ballots\":[{\"voter\":\"v\","
                "\"approvals\":[\"c\"]}]}",
                CIVIC_E_UNKNOWN_REFERENCE);
-  expect_error("{\"method\":\"approval\"," PROPS ",\"ballots\":[{\"voter\":\"v\","
+  expect_error("{\"method\":\"approval\"," PROPS
+               ",\"ballots\":[{\"voter\":\"v\","
                "\"approvals\":[]},{\"voter\":\"v\",\"approvals\":[]}]}",
                CIVIC_E_DUPLICATE_BALLOT);
   expect_error("{\"method\":\"quadratic\",\"credits\":4," PROPS
@@ -45,22 +49,27 @@ START_TEST(errors_each_have_their_code) {
   expect_error("{\"method\":\"quadratic\",\"credits\":4," PROPS
                ",\"ballots\":[{\"voter\":\"v\",\"votes\":{\"a\":1,\"a\":1}}]}",
                CIVIC_E_MALFORMED_JSON);
-  expect_error("{\"method\":\"approval\",\"proposals\":[{\"id\":\"a\",\"cost\":1},"
-               "{\"id\":\"a\",\"cost\":1}],\"ballots\":[]}",
-               CIVIC_E_DUPLICATE_ID);
-  expect_error("{\"method\":\"approval\"," PROPS ",\"ballots\":[{\"voter\":\"v\","
+  expect_error(
+      "{\"method\":\"approval\",\"proposals\":[{\"id\":\"a\",\"cost\":1},"
+      "{\"id\":\"a\",\"cost\":1}],\"ballots\":[]}",
+      CIVIC_E_DUPLICATE_ID);
+  expect_error("{\"method\":\"approval\"," PROPS
+               ",\"ballots\":[{\"voter\":\"v\","
                "\"votes\":{\"a\":1}}]}",
                CIVIC_E_BALLOT_METHOD_MISMATCH);
-  expect_error("{\"method\":\"approval\"," PROPS ",\"ballots\":[{\"voter\":\"v\","
+  expect_error("{\"method\":\"approval\"," PROPS
+               ",\"ballots\":[{\"voter\":\"v\","
                "\"approvals\":[],\"votes\":{}}]}",
                CIVIC_E_BALLOT_METHOD_MISMATCH);
   expect_error("{\"method\":\"quadratic\",\"credits\":1," PROPS
                ",\"ballots\":[{\"voter\":\"v\",\"approvals\":[\"a\"]}]}",
                CIVIC_E_BALLOT_METHOD_MISMATCH);
-  expect_error("{\"method\":\"approval\",\"proposals\":[{\"id\":\"\",\"cost\":1}],"
-               "\"ballots\":[]}",
-               CIVIC_E_EMPTY);
-  expect_error("{\"method\":\"approval\"," PROPS ",\"ballots\":[{\"voter\":\"\","
+  expect_error(
+      "{\"method\":\"approval\",\"proposals\":[{\"id\":\"\",\"cost\":1}],"
+      "\"ballots\":[]}",
+      CIVIC_E_EMPTY);
+  expect_error("{\"method\":\"approval\"," PROPS
+               ",\"ballots\":[{\"voter\":\"\","
                "\"approvals\":[]}]}",
                CIVIC_E_EMPTY);
   expect_error("{\"method\":\"approval\"," PROPS ",\"ballots\":[7]}",
@@ -75,10 +84,11 @@ START_TEST(errors_each_have_their_code) {
                CIVIC_E_NOT_INTEGER);
   /* 3037000499^2 + 77000^2 = 9223372030926249001 + 5929000000
    * = 9223372036855249001 > 2^63 - 1 */
-  expect_error("{\"method\":\"quadratic\",\"credits\":9223372036854775807," PROPS
-               ",\"ballots\":[{\"voter\":\"v\",\"votes\":{\"a\":3037000499,"
-               "\"b\":77000}}]}",
-               CIVIC_E_OVER_CREDITS);
+  expect_error(
+      "{\"method\":\"quadratic\",\"credits\":9223372036854775807," PROPS
+      ",\"ballots\":[{\"voter\":\"v\",\"votes\":{\"a\":3037000499,"
+      "\"b\":77000}}]}",
+      CIVIC_E_OVER_CREDITS);
 }
 END_TEST
 
@@ -93,7 +103,8 @@ START_TEST(message_names_the_ballot) {
                                     "\"approvals\":[\"zz\"]}]}",
                                     &out),
                    CIVIC_E_UNKNOWN_REFERENCE);
-  ck_assert_ptr_nonnull(strstr(civic_ctx_errmsg(ctx), "ballots[1].approvals[0]"));
+  ck_assert_ptr_nonnull(
+      strstr(civic_ctx_errmsg(ctx), "ballots[1].approvals[0]"));
   civic_ctx_free(ctx);
 }
 END_TEST
@@ -171,10 +182,10 @@ static void check_against_reference(const poll_case *pc, const json_t *out) {
     if (i > 0) {
       const json_t *prev = json_array_get(ranking, i - 1);
       int64_t ps = json_integer_value(json_object_get(prev, "score"));
-      ck_assert(ps > score ||
-                (ps == score &&
-                 strcmp(json_string_value(json_object_get(prev, "id")), id) <
-                     0));
+      ck_assert(
+          ps > score ||
+          (ps == score &&
+           strcmp(json_string_value(json_object_get(prev, "id")), id) < 0));
     }
     if (score > 0 && pc->cost[k] <= left) {
       ck_assert_str_eq(json_string_value(json_array_get(selected, s)), id);

@@ -58,8 +58,8 @@ END_TEST
 /* ---- random plans ---- */
 
 enum { MAX_OB = 10, MAX_IN = 6 };
-static const char *const CATS[] = {"rent", "energy", "health", "water", "debt",
-                                   "childcare"};
+static const char *const CATS[] = {"rent",  "energy", "health",
+                                   "water", "debt",   "childcare"};
 
 typedef struct rplan {
   int64_t opening, receivable, floor, cap;
@@ -83,8 +83,8 @@ static int64_t ramount(civic_test_rng *r, int64_t scale) {
 static void random_plan(civic_test_rng *r, rplan *p) {
   size_t i;
   /* scale: cents of a household, or huge values that still fit int64 */
-  int64_t scale = civic_test_rng_below(r, 10) == 0 ? (INT64_C(1) << 61)
-                                                   : 300000;
+  int64_t scale =
+      civic_test_rng_below(r, 10) == 0 ? (INT64_C(1) << 61) : 300000;
   memset(p, 0, sizeof *p);
   p->opening = ramount(r, scale);
   p->receivable = ramount(r, scale);
@@ -120,9 +120,9 @@ static void fill_plan(civic_waterfall_plan *plan, const rplan *p,
                       const size_t *iperm, const size_t *operm) {
   size_t i;
   ck_assert_int_eq(civic_waterfall_plan_reset(plan), CIVIC_OK);
-  ck_assert_int_eq(civic_waterfall_plan_set_balances(plan, p->opening,
-                                                     p->receivable),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_waterfall_plan_set_balances(plan, p->opening, p->receivable),
+      CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_plan_set_policy(plan, p->floor,
                                                    p->floor_guaranteed, p->cap),
                    CIVIC_OK);
@@ -276,9 +276,9 @@ START_TEST(trace_accounts_for_every_cent) {
     fill_plan(plan, &p, iperm, operm);
     if (civic_waterfall_run(ctx, plan, CIVIC_WATERFALL_TRACE, res) != CIVIC_OK)
       continue;
-    ck_assert_int_eq(civic_waterfall_result_to_json(ctx, res,
-                                                    CIVIC_WATERFALL_TRACE, &js),
-                     CIVIC_OK);
+    ck_assert_int_eq(
+        civic_waterfall_result_to_json(ctx, res, CIVIC_WATERFALL_TRACE, &js),
+        CIVIC_OK);
     root = json_loads(js, 0, NULL);
     trace = json_object_get(root, "trace");
     obs = json_object_get(root, "obligations");
@@ -304,8 +304,9 @@ START_TEST(trace_accounts_for_every_cent) {
         else if (!strcmp(rule, "arrears"))
           unp += amt;
       }
-      ck_assert(paid == json_integer_value(json_object_get(o, "paid_earmarked")) +
-                            json_integer_value(json_object_get(o, "paid_general")));
+      ck_assert(paid ==
+                json_integer_value(json_object_get(o, "paid_earmarked")) +
+                    json_integer_value(json_object_get(o, "paid_general")));
       ck_assert(cov == json_integer_value(json_object_get(o, "covered")));
       ck_assert(unp == json_integer_value(json_object_get(o, "unpaid")));
     }
@@ -315,8 +316,8 @@ START_TEST(trace_accounts_for_every_cent) {
       const char *rule = json_string_value(json_object_get(e, "rule"));
       int64_t amt = json_integer_value(json_object_get(e, "amount"));
       ck_assert(amt > 0);
-      if (!strcmp(rule, "earmarked_income") || !strcmp(rule, "general_income") ||
-          !strcmp(rule, "opening_balance"))
+      if (!strcmp(rule, "earmarked_income") ||
+          !strcmp(rule, "general_income") || !strcmp(rule, "opening_balance"))
         sources += amt;
       else if (!strcmp(rule, "earmark") || !strcmp(rule, "priority") ||
                !strcmp(rule, "recovery") || !strcmp(rule, "living_allowance"))
@@ -399,32 +400,32 @@ START_TEST(batch_matches_plan_api) {
   ck_assert_int_eq(civic_waterfall_batch_new(&batch), CIVIC_OK);
   for (pass = 0; pass < 2; pass++) { /* the second run reuses buffers */
     for (k = 0; k < 5; k++)
-      ck_assert_int_eq(civic_waterfall_batch_set_column(batch, PCOLS[k],
-                                                        pcol[k], n),
-                       CIVIC_OK);
+      ck_assert_int_eq(
+          civic_waterfall_batch_set_column(batch, PCOLS[k], pcol[k], n),
+          CIVIC_OK);
     for (k = 0; k < 3; k++)
-      ck_assert_int_eq(civic_waterfall_batch_set_column(batch, ICOLS[k],
-                                                        icol[k], ni),
-                       CIVIC_OK);
+      ck_assert_int_eq(
+          civic_waterfall_batch_set_column(batch, ICOLS[k], icol[k], ni),
+          CIVIC_OK);
     for (k = 0; k < 5; k++)
-      ck_assert_int_eq(civic_waterfall_batch_set_column(batch, OCOLS[k],
-                                                        ocol[k], no),
-                       CIVIC_OK);
+      ck_assert_int_eq(
+          civic_waterfall_batch_set_column(batch, OCOLS[k], ocol[k], no),
+          CIVIC_OK);
     ck_assert_int_eq(civic_waterfall_batch_run(ctx, batch), CIVIC_OK);
   }
   ck_assert_int_eq((int)civic_waterfall_batch_column_length(
                        batch, CIVIC_WATERFALL_COL_PAID_GENERAL),
                    (int)no);
   for (k = 0; k < 4; k++)
-    ck_assert_int_eq(civic_waterfall_batch_get_column(
-                         batch, (civic_waterfall_column)(40 + k), out_row[k],
-                         no),
-                     CIVIC_OK);
+    ck_assert_int_eq(
+        civic_waterfall_batch_get_column(
+            batch, (civic_waterfall_column)(40 + k), out_row[k], no),
+        CIVIC_OK);
   for (k = 0; k < 5; k++)
-    ck_assert_int_eq(civic_waterfall_batch_get_column(
-                         batch, (civic_waterfall_column)(50 + k), out_plan[k],
-                         n),
-                     CIVIC_OK);
+    ck_assert_int_eq(
+        civic_waterfall_batch_get_column(
+            batch, (civic_waterfall_column)(50 + k), out_plan[k], n),
+        CIVIC_OK);
 
   ck_assert_int_eq(civic_waterfall_plan_new(&plan), CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_result_new(&res), CIVIC_OK);
@@ -436,8 +437,10 @@ START_TEST(batch_matches_plan_api) {
     fill_plan(plan, &plans[k], id, id);
     ck_assert_int_eq(civic_waterfall_run(ctx, plan, 0, res), CIVIC_OK);
     for (i = 0; i < plans[k].no; i++, rows++) {
-      ck_assert(out_row[0][rows] == civic_waterfall_result_paid_earmarked(res, i));
-      ck_assert(out_row[1][rows] == civic_waterfall_result_paid_general(res, i));
+      ck_assert(out_row[0][rows] ==
+                civic_waterfall_result_paid_earmarked(res, i));
+      ck_assert(out_row[1][rows] ==
+                civic_waterfall_result_paid_general(res, i));
       ck_assert(out_row[2][rows] == civic_waterfall_result_covered(res, i));
       ck_assert(out_row[3][rows] == civic_waterfall_result_unpaid(res, i));
     }
@@ -450,9 +453,10 @@ START_TEST(batch_matches_plan_api) {
 
   /* all or nothing: a bad row empties the outputs and names the row */
   ocol[3][no - 1] = -5;
-  ck_assert_int_eq(civic_waterfall_batch_set_column(
-                       batch, CIVIC_WATERFALL_COL_OBLIGATION_AMOUNT, ocol[3], no),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_waterfall_batch_set_column(
+          batch, CIVIC_WATERFALL_COL_OBLIGATION_AMOUNT, ocol[3], no),
+      CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_batch_run(ctx, batch),
                    CIVIC_E_NEGATIVE_AMOUNT);
   ck_assert_ptr_nonnull(strstr(civic_ctx_errmsg(ctx), "obligation row"));
@@ -462,9 +466,10 @@ START_TEST(batch_matches_plan_api) {
   /* rows out of plan order are refused */
   ocol[3][no - 1] = 5;
   ocol[0][0] = 1;
-  ck_assert_int_eq(civic_waterfall_batch_set_column(
-                       batch, CIVIC_WATERFALL_COL_OBLIGATION_AMOUNT, ocol[3], no),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_waterfall_batch_set_column(
+          batch, CIVIC_WATERFALL_COL_OBLIGATION_AMOUNT, ocol[3], no),
+      CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_batch_set_column(
                        batch, CIVIC_WATERFALL_COL_OBLIGATION_PLAN, ocol[0], no),
                    CIVIC_OK);
@@ -549,7 +554,8 @@ START_TEST(explain_text_in_plain_words) {
   ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_plan_new(&plan), CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_result_new(&res), CIVIC_OK);
-  ck_assert_int_eq(civic_waterfall_plan_load_json(ctx, plan, EXAMPLE), CIVIC_OK);
+  ck_assert_int_eq(civic_waterfall_plan_load_json(ctx, plan, EXAMPLE),
+                   CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_run(ctx, plan, 0, res), CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_result_explain_text(ctx, res, &text),
                    CIVIC_E_INVALID_ARGUMENT); /* no trace recorded */
@@ -602,12 +608,12 @@ START_TEST(errors_name_the_field) {
   ck_assert_int_eq(eval_fault(ctx, "\"id\": \"loan\"", "\"id\": \"rent\""),
                    CIVIC_E_DUPLICATE_ID);
   ck_assert_ptr_nonnull(strstr(civic_ctx_errmsg(ctx), "obligations[2].id"));
-  ck_assert_int_eq(eval_fault(ctx, "\"id\": \"bijstand\"",
-                              "\"id\": \"huurtoeslag\""),
-                   CIVIC_E_DUPLICATE_ID);
+  ck_assert_int_eq(
+      eval_fault(ctx, "\"id\": \"bijstand\"", "\"id\": \"huurtoeslag\""),
+      CIVIC_E_DUPLICATE_ID);
   ck_assert_ptr_nonnull(strstr(civic_ctx_errmsg(ctx), "incomes[1].id"));
-  ck_assert_int_eq(eval_fault(ctx, "\"earmark\": \"rent\"", "\"earmark\": null"),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      eval_fault(ctx, "\"earmark\": \"rent\"", "\"earmark\": null"), CIVIC_OK);
   ck_assert_int_eq(eval_fault(ctx, "\"earmark\": \"rent\"", "\"earmark\": []"),
                    CIVIC_E_WRONG_TYPE);
   ck_assert_str_eq(civic_ctx_errmsg(ctx),
@@ -617,9 +623,9 @@ START_TEST(errors_name_the_field) {
                    CIVIC_E_OVERFLOW);
   ck_assert_str_eq(civic_ctx_errmsg(ctx),
                    "incomes: the general pool G exceeds int64");
-  ck_assert_int_eq(eval_fault(ctx, "\"recovery_cap\": 1000}}",
-                              "\"recovery_cap\": 1000}"),
-                   CIVIC_E_MALFORMED_JSON);
+  ck_assert_int_eq(
+      eval_fault(ctx, "\"recovery_cap\": 1000}}", "\"recovery_cap\": 1000}"),
+      CIVIC_E_MALFORMED_JSON);
   ck_assert_int_eq(eval_fault(ctx, "\"incomes\": [{", "\"incomes\": [7, {"),
                    CIVIC_E_WRONG_TYPE);
   ck_assert_str_eq(civic_ctx_errmsg(ctx),
@@ -654,20 +660,22 @@ START_TEST(plan_api_edges) {
   ck_assert_int_eq((int)civic_waterfall_result_obligation_count(res), 0);
   ck_assert_ptr_null(civic_waterfall_result_obligation_id(res, 0));
   ck_assert_int_eq(civic_waterfall_result_to_json(ctx, res, 0, &js), CIVIC_OK);
-  ck_assert_str_eq(js, "{\"obligations\":[],\"living_allowance\":0,\"top_up\":0,"
-                       "\"recovery\":0,\"advance\":0,\"receivable_after\":0}");
+  ck_assert_str_eq(js,
+                   "{\"obligations\":[],\"living_allowance\":0,\"top_up\":0,"
+                   "\"recovery\":0,\"advance\":0,\"receivable_after\":0}");
   civic_free(js);
   /* a failing run empties the result */
-  ck_assert_int_eq(civic_waterfall_plan_add_obligation(plan, "r", "rent", 0,
-                                                       100, 1),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_waterfall_plan_add_obligation(plan, "r", "rent", 0, 100, 1),
+      CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_run(ctx, plan, 0, res), CIVIC_OK);
   ck_assert_int_eq((int)civic_waterfall_result_obligation_count(res), 1);
   ck_assert(civic_waterfall_result_covered(res, 0) == 100);
   ck_assert_int_eq(civic_waterfall_plan_set_balances(plan, -1, 0), CIVIC_OK);
   ck_assert_int_eq(civic_waterfall_run(ctx, plan, 0, res),
                    CIVIC_E_NEGATIVE_AMOUNT);
-  ck_assert_str_eq(civic_ctx_errmsg(ctx), "opening_balance: must be >= 0, got -1");
+  ck_assert_str_eq(civic_ctx_errmsg(ctx),
+                   "opening_balance: must be >= 0, got -1");
   ck_assert_int_eq((int)civic_waterfall_result_obligation_count(res), 0);
   ck_assert_int_eq(civic_waterfall_result_to_json(ctx, res, 0, &js),
                    CIVIC_E_INVALID_ARGUMENT);

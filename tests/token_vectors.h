@@ -59,11 +59,10 @@ static void tv_check_case(const char *kind, const json_t *c,
   if (want_error != NULL) {
     ck_assert_msg(st != CIVIC_OK, "%s: expected %s, got success %s", name,
                   json_string_value(want_error), out ? out : "");
-    ck_assert_msg(strcmp(civic_status_name(st), json_string_value(want_error)) ==
-                      0,
-                  "%s: expected %s, got %s (%s)", name,
-                  json_string_value(want_error), civic_status_name(st),
-                  civic_ctx_errmsg(ctx));
+    ck_assert_msg(
+        strcmp(civic_status_name(st), json_string_value(want_error)) == 0,
+        "%s: expected %s, got %s (%s)", name, json_string_value(want_error),
+        civic_status_name(st), civic_ctx_errmsg(ctx));
     ck_assert_msg(strlen(civic_ctx_errmsg(ctx)) > 0, "%s: no message", name);
   } else {
     json_t *got;

@@ -13,8 +13,8 @@
 #include <string.h>
 
 typedef struct civic_vector_case {
-  char *name;   /* malloc'd */
-  char *input;  /* malloc'd raw JSON text of the input object */
+  char *name;  /* malloc'd */
+  char *input; /* malloc'd raw JSON text of the input object */
   json_t *expect;
 } civic_vector_case;
 

@@ -47,8 +47,8 @@ static civic_status run_op(const char *op, op_args *a, char **result) {
     return civic_token_fund_reserve(t, S(a, "actor"), I(a, "amount"), now);
   if (strcmp(op, "policy") == 0)
     return civic_token_set_citizen_transfers(
-        t, S(a, "actor"), json_is_true(json_object_get(a->o, "citizen_transfers")),
-        now);
+        t, S(a, "actor"),
+        json_is_true(json_object_get(a->o, "citizen_transfers")), now);
   if (strcmp(op, "task.create") == 0) {
     text = J(a, "task");
     st = civic_token_task_create(t, S(a, "actor"), text, now);
@@ -233,9 +233,9 @@ static int cmd_query(int argc, char **argv) {
 int cli_cmd_token(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "do") == 0)
     return cmd_do(argc - 1, argv + 1);
-  if (argc >= 2 && (strcmp(argv[1], "dashboard") == 0 ||
-                    strcmp(argv[1], "wallet") == 0 ||
-                    strcmp(argv[1], "tally") == 0))
+  if (argc >= 2 &&
+      (strcmp(argv[1], "dashboard") == 0 || strcmp(argv[1], "wallet") == 0 ||
+       strcmp(argv[1], "tally") == 0))
     return cmd_query(argc - 1, argv + 1);
   return cli_fail(CIVIC_E_INVALID_ARGUMENT,
                   "usage: civic token do|dashboard|wallet|tally JOURNAL ...");

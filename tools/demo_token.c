@@ -42,23 +42,26 @@ static int64_t field(const char *json, const char *key) {
 }
 
 static void post_tasks(civic_token *t) {
-  ok(t, civic_token_task_create(t, "municipality",
-                                "{\"id\":\"litter-park\",\"title\":\"Pick up "
-                                "litter in the Burgemeester park\",\"domain\":"
-                                "\"public space\",\"zone\":\"centrum\","
-                                "\"reward\":15,\"capacity\":2,\"start\":"
-                                "1767225600,\"end\":1769904000}",
-                                T0),
+  ok(t,
+     civic_token_task_create(t, "municipality",
+                             "{\"id\":\"litter-park\",\"title\":\"Pick up "
+                             "litter in the Burgemeester park\",\"domain\":"
+                             "\"public space\",\"zone\":\"centrum\","
+                             "\"reward\":15,\"capacity\":2,\"start\":"
+                             "1767225600,\"end\":1769904000}",
+                             T0),
      "create task");
-  ok(t, civic_token_task_create(t, "municipality",
-                                "{\"id\":\"graffiti-tunnel\",\"title\":\"Paint "
-                                "over graffiti in the station tunnel\","
-                                "\"domain\":\"public space\",\"zone\":\"noord\","
-                                "\"reward\":25,\"capacity\":1,\"start\":"
-                                "1767225600,\"end\":1769904000}",
-                                T0),
+  ok(t,
+     civic_token_task_create(t, "municipality",
+                             "{\"id\":\"graffiti-tunnel\",\"title\":\"Paint "
+                             "over graffiti in the station tunnel\","
+                             "\"domain\":\"public space\",\"zone\":\"noord\","
+                             "\"reward\":25,\"capacity\":1,\"start\":"
+                             "1767225600,\"end\":1769904000}",
+                             T0),
      "create task");
-  ok(t, civic_token_task_publish(t, "municipality", "litter-park", T0), "publish");
+  ok(t, civic_token_task_publish(t, "municipality", "litter-park", T0),
+     "publish");
   ok(t, civic_token_task_publish(t, "municipality", "graffiti-tunnel", T0),
      "publish");
   printf("Tasks posted: litter-park (15 HLN, 2 places, centrum),\n"
@@ -68,35 +71,49 @@ static void post_tasks(civic_token *t) {
 static void do_tasks(civic_token *t) {
   ok(t, civic_token_task_commit(t, "anna", "litter-park", T0 + DAY), "commit");
   ok(t, civic_token_task_commit(t, "bram", "litter-park", T0 + DAY), "commit");
-  ok(t, civic_token_task_commit(t, "cem", "graffiti-tunnel", T0 + DAY), "commit");
+  ok(t, civic_token_task_commit(t, "cem", "graffiti-tunnel", T0 + DAY),
+     "commit");
   printf("anna and bram commit to litter-park, cem to graffiti-tunnel\n");
   refused(t, civic_token_task_commit(t, "dewi", "litter-park", T0 + DAY),
           "dewi commits to the full litter-park");
-  ok(t, civic_token_task_submit(t, "anna", "litter-park", "photo:9f2c",
-                                T0 + 2 * DAY), "submit");
-  ok(t, civic_token_task_submit(t, "bram", "litter-park", "photo:11ab",
-                                T0 + 2 * DAY), "submit");
-  ok(t, civic_token_task_submit(t, "cem", "graffiti-tunnel", "photo:77d0",
-                                T0 + 2 * DAY), "submit");
+  ok(t,
+     civic_token_task_submit(t, "anna", "litter-park", "photo:9f2c",
+                             T0 + 2 * DAY),
+     "submit");
+  ok(t,
+     civic_token_task_submit(t, "bram", "litter-park", "photo:11ab",
+                             T0 + 2 * DAY),
+     "submit");
+  ok(t,
+     civic_token_task_submit(t, "cem", "graffiti-tunnel", "photo:77d0",
+                             T0 + 2 * DAY),
+     "submit");
   printf("Evidence submitted; the municipality reviews it:\n");
-  ok(t, civic_token_task_approve(t, "municipality", "litter-park", "anna",
-                                 T0 + 3 * DAY), "approve");
-  ok(t, civic_token_task_approve(t, "municipality", "graffiti-tunnel", "cem",
-                                 T0 + 3 * DAY), "approve");
-  ok(t, civic_token_task_reject(t, "municipality", "litter-park", "bram",
-                                "photo shows another street", T0 + 3 * DAY),
+  ok(t,
+     civic_token_task_approve(t, "municipality", "litter-park", "anna",
+                              T0 + 3 * DAY),
+     "approve");
+  ok(t,
+     civic_token_task_approve(t, "municipality", "graffiti-tunnel", "cem",
+                              T0 + 3 * DAY),
+     "approve");
+  ok(t,
+     civic_token_task_reject(t, "municipality", "litter-park", "bram",
+                             "photo shows another street", T0 + 3 * DAY),
      "reject");
   printf("  approved anna (+15 HLN) and cem (+25 HLN); bram rejected\n");
-  refused(t, civic_token_task_approve(t, "municipality", "litter-park", "anna",
-                                      T0 + 3 * DAY),
+  refused(t,
+          civic_token_task_approve(t, "municipality", "litter-park", "anna",
+                                   T0 + 3 * DAY),
           "approve anna a second time");
 }
 
 static void spend_and_redeem(civic_token *t) {
   char *res = NULL;
   int64_t anna = 0;
-  ok(t, civic_token_entrepreneur_register(t, "municipality", "bakkerij-jansen",
-                                          "centrum", T0 + 4 * DAY),
+  ok(t,
+     civic_token_entrepreneur_register(t, "municipality", "bakkerij-jansen",
+                                       "centrum", T0 + 4 * DAY),
      "register");
   printf("Bakkerij Jansen registers as a local entrepreneur\n");
   ok(t, civic_token_spend(t, "anna", "bakkerij-jansen", 12, T0 + 5 * DAY),
@@ -129,39 +146,44 @@ static void vote(civic_token *t) {
   static const char *const VOTERS[] = {"anna", "bram", "cem", "dewi"};
   static const char *const BALLOTS[] = {
       "{\"approvals\":[\"playground\",\"trees\"]}",
-      "{\"approvals\":[\"trees\",\"bench\"]}", "{\"approvals\":[\"playground\"]}",
-      "{\"approvals\":[\"trees\"]}"};
+      "{\"approvals\":[\"trees\",\"bench\"]}",
+      "{\"approvals\":[\"playground\"]}", "{\"approvals\":[\"trees\"]}"};
   /* the municipality's pseudonym key; a real one lives outside the journal */
   const char *key =
       "64656d6f2d6b65792d6e6f742d666f722d70726f64756374696f6e2d75736521";
   char *tally = NULL;
   size_t i;
-  ok(t, civic_token_poll_create(
-            t, "council",
-            "{\"id\":\"wishes-2026\",\"method\":\"approval\",\"budget\":300,"
-            "\"proposals\":[{\"id\":\"bench\",\"cost\":120},{\"id\":"
-            "\"playground\",\"cost\":250},{\"id\":\"trees\",\"cost\":90}],"
-            "\"opens\":1767225600,\"closes\":1769904000}",
-            T0 + 7 * DAY),
+  ok(t,
+     civic_token_poll_create(
+         t, "council",
+         "{\"id\":\"wishes-2026\",\"method\":\"approval\",\"budget\":300,"
+         "\"proposals\":[{\"id\":\"bench\",\"cost\":120},{\"id\":"
+         "\"playground\",\"cost\":250},{\"id\":\"trees\",\"cost\":90}],"
+         "\"opens\":1767225600,\"closes\":1769904000}",
+         T0 + 7 * DAY),
      "poll");
   printf("Poll wishes-2026 (approval, budget EUR 300): bench 120, "
-         "playground 250, trees 90\n");
+         "playground 250, trees 90\n"
+         "  anna: playground+trees, bram: trees+bench, cem: playground, "
+         "dewi: trees\n");
   for (i = 0; i < 4; i++) {
     char *pseudonym = NULL;
-    ok(t, civic_token_voter_pseudonym(key, "wishes-2026", VOTERS[i],
-                                      &pseudonym),
+    ok(t,
+       civic_token_voter_pseudonym(key, "wishes-2026", VOTERS[i], &pseudonym),
        "pseudonym");
     if (pseudonym == NULL)
       continue;
     if (i == 0)
       printf("  ballots are cast under pseudonyms (anna -> %.12s...)\n",
              pseudonym);
-    ok(t, civic_token_poll_vote(t, "wishes-2026", pseudonym, BALLOTS[i],
-                                T0 + 8 * DAY),
+    ok(t,
+       civic_token_poll_vote(t, "wishes-2026", pseudonym, BALLOTS[i],
+                             T0 + 8 * DAY),
        "vote");
     if (i == 0)
-      refused(t, civic_token_poll_vote(t, "wishes-2026", pseudonym, BALLOTS[1],
-                                       T0 + 8 * DAY),
+      refused(t,
+              civic_token_poll_vote(t, "wishes-2026", pseudonym, BALLOTS[1],
+                                    T0 + 8 * DAY),
               "anna votes twice");
     civic_free(pseudonym);
   }
@@ -196,7 +218,8 @@ int cli_demo_token(void) {
   civic_ledger *ledger = NULL;
   civic_token *t = NULL;
   civic_status st;
-  printf("== Reward token: a month in Heerlen ==\n");
+  printf("== Reward token: a month in Heerlen (every step below is one "
+         "journal event) ==\n");
   st = civic_ledger_new_memory(&ledger);
   if (st == CIVIC_OK)
     st = civic_token_new(&t, ledger);

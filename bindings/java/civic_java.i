@@ -64,11 +64,10 @@ static void civic_java_throw(JNIEnv *jenv, int status, const char *name,
 
 %include <typemaps.i>
 %include <enumtypeunsafe.swg>
-/* Enum values as compile-time Java constants (they are plain literals). */
-%javaconst(1);
-/* Macros SWIG cannot turn into Java literals. */
-%javaconst(0) CIVIC_VERSION_NUMBER;
-%ignore CIVIC_NO_MIN_BALANCE; /* INT64_MIN: Java uses Long.MIN_VALUE */
+/* Constants are read through JNI getters (%javaconst(0), SWIG's default):
+ * a macro such as `(1u << 3)` or INT64_MIN is valid C but not Java, and a
+ * header added tomorrow must not break the Java compile. */
+%ignore CIVIC_NO_MIN_BALANCE; /* INT64_MIN: Java has Ledger.NO_MIN_BALANCE */
 
 /* ---- strings in: String -> NUL-terminated UTF-8 byte[] ------------------ */
 %typemap(jni) const char * "jbyteArray"
@@ -178,7 +177,8 @@ CIVIC_JAVA_STRING_HOLDER(char *hex)
 }
 
 /* ---- scalar outputs: long[1] holders ------------------------------------ */
-%apply long long *OUTPUT { int64_t *balance, int64_t *gross, int64_t *net, int64_t *fee };
+%apply long long *OUTPUT { int64_t *balance, int64_t *gross, int64_t *net, int64_t *fee,
+                          int64_t *out };
 %apply int *OUTPUT { int *granted };
 /* Journal positions are uint64 in C but never reach 2^63; Java sees long. */
 %typemap(jni) uint64_t *position "jlongArray"
@@ -228,7 +228,9 @@ CIVIC_JAVA_STRING_HOLDER((char *buf, size_t cap))
 %typemap(freearg) (const int64_t *values, size_t count) {
   (*jenv)->ReleaseLongArrayElements(jenv, $input, (jlong *)$1, JNI_ABORT);
 }
-/* Copy back what the call wrote. */
+/* The output lands in the caller's array (not the scalar OUTPUT of
+ * `int64_t *out` above): copy back what the call wrote. */
+%typemap(argout) (int64_t *out, size_t count) ""
 %typemap(freearg) (int64_t *out, size_t count) {
   (*jenv)->ReleaseLongArrayElements(jenv, $input, (jlong *)$1, 0);
 }

@@ -148,7 +148,7 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_settle_alerts_json(
 
 /**
  * Format a result of ::civic_settle_period_json as a readable statement for
- * the resident (amounts as "EUR 1.234,56").
+ * the resident (amounts as "EUR 1234.56").
  * @param[out] text free with ::civic_free.
  * @return ::CIVIC_OK, ::CIVIC_E_MALFORMED_JSON or a missing/mistyped field.
  */
@@ -156,7 +156,7 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_settle_statement_text(
     civic_ctx *ctx, const char *result_json, char **text);
 
 /**
- * Format an amount in cents as "EUR 1.234,56" ("EUR -12,00" when negative)
+ * Format an amount in cents as "EUR 1234.56" ("EUR -12.00" when negative)
  * into @p buf (at least 32 bytes).
  * @return ::CIVIC_OK or ::CIVIC_E_INVALID_ARGUMENT (NULL or too small).
  */

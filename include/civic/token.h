@@ -19,6 +19,19 @@
  * `CODE:wallet:<citizen>` and `CODE:shop:<entrepreneur>` (token, >= 0),
  * `CODE:payout:<entrepreneur>` (EUR, receives redemptions).
  *
+ * Conventions for every `civic_token_*` operation below: @p token is the
+ * handle; @p actor names who acts (kept in the journal event; not NULL);
+ * @p time is the caller's time in seconds. Each returns ::CIVIC_OK or the
+ * status of the first refusal, with the detail in ::civic_token_errmsg, and
+ * then nothing has changed. Besides the codes listed per call, any
+ * operation can return ::CIVIC_E_INVALID_ARGUMENT (a NULL argument),
+ * ::CIVIC_E_EMPTY / ::CIVIC_E_OUT_OF_RANGE (an empty id, or one holding ':'
+ * or '/'), ::CIVIC_E_OUT_OF_RANGE (@p time earlier than the latest token
+ * event), ::CIVIC_E_UNKNOWN_REFERENCE (an unknown task or poll),
+ * ::CIVIC_E_NOMEM, and the ledger's own codes (e.g. ::CIVIC_E_IO when the
+ * journal cannot be written). Strings returned through `char **` are freed
+ * with ::civic_free.
+ *
  * Thread safety: the redemption calls are pure and may run from any number
  * of threads at once, each with its own ::civic_ctx. A ::civic_token must be
  * used by one thread at a time, and only one ::civic_token per token code
@@ -50,13 +63,9 @@ extern "C" {
  *   ::CIVIC_E_OUT_OF_RANGE (rate_den <= 0, fee_bp outside 0..10000);
  *   ::CIVIC_E_OVERFLOW (gross outside int64); ::CIVIC_E_INVALID_ARGUMENT.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_redeem(civic_ctx *ctx,
-                                                    int64_t tokens,
-                                                    int64_t rate_num,
-                                                    int64_t rate_den,
-                                                    int32_t fee_bp,
-                                                    int64_t *gross,
-                                                    int64_t *net, int64_t *fee);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_redeem(civic_ctx *ctx, int64_t tokens, int64_t rate_num, int64_t rate_den,
+             int32_t fee_bp, int64_t *gross, int64_t *net, int64_t *fee);
 
 /**
  * The same as ::civic_redeem with JSON in and out (spec section 8 `redeem`):
@@ -71,7 +80,6 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_redeem(civic_ctx *ctx,
 CIVIC_API CIVIC_NODISCARD civic_status civic_redeem_json(civic_ctx *ctx,
                                                          const char *input,
                                                          char **output);
-
 
 /** A reward token kept on a ledger. */
 typedef struct civic_token civic_token;
@@ -99,8 +107,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_new(civic_token **out,
  *   ::CIVIC_E_DUPLICATE_ID if that code is already set up on the ledger,
  *   ::CIVIC_E_INVALID_ARGUMENT if the handle already holds a token.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_setup(
-    civic_token *token, const char *config_json, int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_setup(civic_token *token, const char *config_json, int64_t time);
 
 /**
  * Load the token @p code set up earlier on the ledger, rebuilding its state
@@ -133,8 +141,7 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_set_citizen_transfers(
  * @return ::CIVIC_E_DUPLICATE_ID for an existing id, JSON input codes.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_token_task_create(
-    civic_token *token, const char *actor, const char *task_json,
-    int64_t time);
+    civic_token *token, const char *actor, const char *task_json, int64_t time);
 
 /** Publish a draft task. ::CIVIC_E_TASK_STATE unless it is a draft. */
 CIVIC_API CIVIC_NODISCARD civic_status civic_token_task_publish(
@@ -152,9 +159,9 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_task_commit(
 /** The committed citizen submits evidence (a reference such as a photo
  * hash). ::CIVIC_E_TASK_STATE unless the citizen is committed and the task
  * is published; ::CIVIC_E_ALREADY_REWARDED after approval. */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_task_submit(
-    civic_token *token, const char *citizen, const char *task,
-    const char *evidence, int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_task_submit(civic_token *token, const char *citizen,
+                        const char *task, const char *evidence, int64_t time);
 
 /**
  * Approve a submission and mint the task's reward to the citizen as a new
@@ -164,16 +171,16 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_task_submit(
  *   ::CIVIC_E_REWARD_CAP (month or year cap), ::CIVIC_E_RESERVE_INSUFFICIENT
  *   ((supply + reward) x rate would exceed the reserve).
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_task_approve(
-    civic_token *token, const char *actor, const char *task,
-    const char *citizen, int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_task_approve(civic_token *token, const char *actor,
+                         const char *task, const char *citizen, int64_t time);
 
 /** Reject a submission (the citizen may commit again while there is room).
  * ::CIVIC_E_TASK_STATE unless submitted; ::CIVIC_E_ALREADY_REWARDED if
  * approved. */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_task_reject(
-    civic_token *token, const char *actor, const char *task,
-    const char *citizen, const char *reason, int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_task_reject(civic_token *token, const char *actor, const char *task,
+                        const char *citizen, const char *reason, int64_t time);
 
 /** Expire a published task at or after its end: no new commitments or
  * evidence; submissions made before can still be approved or rejected. */
@@ -193,8 +200,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_entrepreneur_register(
 /** Activate (1) or deactivate (0) an entrepreneur.
  * ::CIVIC_E_NOT_ENTREPRENEUR if unknown. */
 CIVIC_API CIVIC_NODISCARD civic_status civic_token_entrepreneur_set_active(
-    civic_token *token, const char *actor, const char *entrepreneur,
-    int active, int64_t time);
+    civic_token *token, const char *actor, const char *entrepreneur, int active,
+    int64_t time);
 
 /**
  * A citizen pays @p amount (> 0) tokens to an entrepreneur, consuming lots
@@ -203,16 +210,18 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_entrepreneur_set_active(
  *   ::CIVIC_E_TOKENS_EXPIRED (enough only counting expired lots),
  *   ::CIVIC_E_INSUFFICIENT_TOKENS.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_spend(
-    civic_token *token, const char *citizen, const char *entrepreneur,
-    int64_t amount, int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_spend(civic_token *token, const char *citizen,
+                  const char *entrepreneur, int64_t amount, int64_t time);
 
 /** Citizen-to-citizen transfer; lots keep their dates.
  * ::CIVIC_E_TRANSFERS_DISABLED unless the policy allows it; otherwise as
  * ::civic_token_spend. */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_transfer(
-    civic_token *token, const char *from, const char *to, int64_t amount,
-    int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status civic_token_transfer(civic_token *token,
+                                                            const char *from,
+                                                            const char *to,
+                                                            int64_t amount,
+                                                            int64_t time);
 
 /**
  * An entrepreneur redeems @p tokens (> 0): they are burned and the reserve
@@ -222,22 +231,22 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_transfer(
  *   with ::civic_free.
  * @return ::CIVIC_E_NOT_ENTREPRENEUR, ::CIVIC_E_INSUFFICIENT_TOKENS.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_redeem(
-    civic_token *token, const char *entrepreneur, int64_t tokens,
-    int64_t time, char **result_json);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_redeem(civic_token *token, const char *entrepreneur, int64_t tokens,
+                   int64_t time, char **result_json);
 
 /** Burn every lot that has expired by @p time (every other operation does
  * this too); a no-op batch is not posted. */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_expire_lots(
-    civic_token *token, int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_expire_lots(civic_token *token, int64_t time);
 
 /**
  * Spendable balance at @p time of a citizen (unexpired lots) or an
  * entrepreneur. ::CIVIC_E_UNKNOWN_REFERENCE if neither is known.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_balance(
-    const civic_token *token, const char *holder, int64_t time,
-    int64_t *balance);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_balance(const civic_token *token, const char *holder, int64_t time,
+                    int64_t *balance);
 
 /** A citizen's wallet at @p time as JSON `{"citizen", "balance", "expired",
  * "lots": [{"lot","amount","minted_at","expires_at"}]}` (oldest first). */
@@ -251,8 +260,7 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_wallet_json(
  * [opens, closes) until closed).
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_token_poll_create(
-    civic_token *token, const char *actor, const char *poll_json,
-    int64_t time);
+    civic_token *token, const char *actor, const char *poll_json, int64_t time);
 
 /**
  * Cast one ballot. @p voter should be a pseudonym (see
@@ -261,9 +269,9 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_poll_create(
  * @return ::CIVIC_E_DUPLICATE_BALLOT, ::CIVIC_E_POLL_CLOSED, and the tally
  *   codes (unknown proposal, over credits, ...) for the ballot itself.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_poll_vote(
-    civic_token *token, const char *poll, const char *voter,
-    const char *ballot_json, int64_t time);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_poll_vote(civic_token *token, const char *poll, const char *voter,
+                      const char *ballot_json, int64_t time);
 
 /** Close a poll to ballots. */
 CIVIC_API CIVIC_NODISCARD civic_status civic_token_poll_close(
@@ -271,8 +279,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_poll_close(
 
 /** Tally a poll (open or closed) as spec section 7: `{"ranking",
  * "selected"?}`, the same as `civic tally` on its proposals and ballots. */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_poll_tally(
-    const civic_token *token, const char *poll, char **out);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_poll_tally(const civic_token *token, const char *poll, char **out);
 
 /**
  * Pseudonymous voter id: hex of keyed BLAKE2b-256 over poll id, a zero byte
@@ -292,8 +300,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_voter_pseudonym(
  * expired; required_reserve = ceil(supply x rate); coverage_bp =
  * floor(reserve x 10000 / (supply x rate)) or null when supply is 0.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_token_dashboard_json(
-    const civic_token *token, char **out);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_token_dashboard_json(const civic_token *token, char **out);
 
 #ifdef __cplusplus
 }

@@ -98,9 +98,9 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_waterfall_plan_set_policy(
  * @return ::CIVIC_OK, ::CIVIC_E_INVALID_ARGUMENT (NULL @p plan or @p id) or
  *         ::CIVIC_E_NOMEM.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_waterfall_plan_add_income(
-    civic_waterfall_plan *plan, const char *id, int64_t amount,
-    const char *earmark);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_waterfall_plan_add_income(civic_waterfall_plan *plan, const char *id,
+                                int64_t amount, const char *earmark);
 
 /**
  * Append an obligation.
@@ -178,26 +178,22 @@ civic_waterfall_result_obligation_id(const civic_waterfall_result *result,
                                      size_t index);
 
 /** Paid from earmarked funds to obligation @p index; 0 if out of range. */
-CIVIC_API int64_t
-civic_waterfall_result_paid_earmarked(const civic_waterfall_result *result,
-                                      size_t index);
+CIVIC_API int64_t civic_waterfall_result_paid_earmarked(
+    const civic_waterfall_result *result, size_t index);
 
 /** Paid from the general pool to obligation @p index; 0 if out of range. */
-CIVIC_API int64_t
-civic_waterfall_result_paid_general(const civic_waterfall_result *result,
-                                    size_t index);
+CIVIC_API int64_t civic_waterfall_result_paid_general(
+    const civic_waterfall_result *result, size_t index);
 
 /** Unpaid rest of guaranteed obligation @p index covered by the guarantee
  *  fund; 0 if out of range. */
-CIVIC_API int64_t
-civic_waterfall_result_covered(const civic_waterfall_result *result,
-                               size_t index);
+CIVIC_API int64_t civic_waterfall_result_covered(
+    const civic_waterfall_result *result, size_t index);
 
 /** Unpaid rest (arrears) of non-guaranteed obligation @p index; 0 if out of
  *  range. */
-CIVIC_API int64_t
-civic_waterfall_result_unpaid(const civic_waterfall_result *result,
-                              size_t index);
+CIVIC_API int64_t civic_waterfall_result_unpaid(
+    const civic_waterfall_result *result, size_t index);
 
 /** Living allowance paid to the resident, including any top-up. */
 CIVIC_API int64_t
@@ -234,10 +230,9 @@ civic_waterfall_result_trace_count(const civic_waterfall_result *result);
  * @param[out] out compact JSON text; the caller frees it with ::civic_free.
  * @return ::CIVIC_OK, ::CIVIC_E_INVALID_ARGUMENT or ::CIVIC_E_NOMEM.
  */
-CIVIC_API CIVIC_NODISCARD civic_status
-civic_waterfall_result_to_json(civic_ctx *ctx,
-                               const civic_waterfall_result *result,
-                               uint32_t flags, char **out);
+CIVIC_API CIVIC_NODISCARD civic_status civic_waterfall_result_to_json(
+    civic_ctx *ctx, const civic_waterfall_result *result, uint32_t flags,
+    char **out);
 
 /**
  * The explanation in plain English sentences, one per line, for a resident
@@ -270,8 +265,8 @@ typedef enum civic_waterfall_column {
   CIVIC_WATERFALL_COL_OPENING_BALANCE = 0,        /**< opening_balance */
   CIVIC_WATERFALL_COL_RECEIVABLE_OUTSTANDING = 1, /**< receivable_outstanding */
   CIVIC_WATERFALL_COL_LIVING_FLOOR = 2,           /**< policy.living_floor */
-  CIVIC_WATERFALL_COL_FLOOR_GUARANTEED = 3,       /**< policy.floor_guaranteed */
-  CIVIC_WATERFALL_COL_RECOVERY_CAP = 4,           /**< policy.recovery_cap */
+  CIVIC_WATERFALL_COL_FLOOR_GUARANTEED = 3, /**< policy.floor_guaranteed */
+  CIVIC_WATERFALL_COL_RECOVERY_CAP = 4,     /**< policy.recovery_cap */
   /* inputs, one per income row */
   CIVIC_WATERFALL_COL_INCOME_PLAN = 10,    /**< plan index of the row */
   CIVIC_WATERFALL_COL_INCOME_AMOUNT = 11,  /**< amount */
@@ -313,10 +308,9 @@ CIVIC_API void civic_waterfall_batch_free(civic_waterfall_batch *batch);
  * @return ::CIVIC_OK, ::CIVIC_E_INVALID_ARGUMENT (NULL batch, NULL values
  *         with count > 0, or not an input column) or ::CIVIC_E_NOMEM.
  */
-CIVIC_API CIVIC_NODISCARD civic_status
-civic_waterfall_batch_set_column(civic_waterfall_batch *batch,
-                                 civic_waterfall_column column,
-                                 const int64_t *values, size_t count);
+CIVIC_API CIVIC_NODISCARD civic_status civic_waterfall_batch_set_column(
+    civic_waterfall_batch *batch, civic_waterfall_column column,
+    const int64_t *values, size_t count);
 
 /**
  * Run every plan of the batch. All or nothing: on any bad value the outputs

@@ -44,6 +44,21 @@ public final class Civic {
     }
   }
 
+  /**
+   * A monthly {@code amount} in force on days [start, end) of a month of
+   * {@code daysInMonth} days (day 0 is the 1st), spec section 4:
+   * half_up(amount * end / D) - half_up(amount * start / D).
+   *
+   * @throws CivicException "negative_amount" or "out_of_range"
+   */
+  public static long prorate(long amount, int start, int end, int daysInMonth) {
+    long[] out = new long[1];
+    try (civic_ctx ctx = newContext()) {
+      CivicSwig.civic_prorate_amount(ctx, out, amount, start, end, daysInMonth);
+    }
+    return out[0];
+  }
+
   /** The native library's release version, e.g. "0.1.0". */
   public static String version() {
     return CivicSwig.civic_version_string();

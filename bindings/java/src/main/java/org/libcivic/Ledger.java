@@ -141,6 +141,61 @@ public final class Ledger implements AutoCloseable {
     return out[0];
   }
 
+  /** Balance of an account as of journal position {@code position} (right after that batch). */
+  public long balanceAt(String account, long position) {
+    Objects.requireNonNull(account, "account");
+    long[] out = new long[1];
+    use(h -> CivicSwig.civic_ledger_balance_at(h, account, position, out));
+    return out[0];
+  }
+
+  /**
+   * One account as JSON {@code {"id","asset","min_balance","balance",
+   * "debits_pending","credits_pending"}}.
+   */
+  public String accountJson(String account) {
+    Objects.requireNonNull(account, "account");
+    String[] out = new String[1];
+    use(h -> CivicSwig.civic_ledger_account_json(h, account, out));
+    return out[0];
+  }
+
+  /** An account's history as JSON (entries in posting order, each with the balance after it). */
+  public String historyJson(String account) {
+    Objects.requireNonNull(account, "account");
+    String[] out = new String[1];
+    use(h -> CivicSwig.civic_ledger_history_json(h, account, out));
+    return out[0];
+  }
+
+  /** Journal events whose type starts with {@code typePrefix} ("" for all), as JSON. */
+  public String eventsJson(String typePrefix) {
+    String[] out = new String[1];
+    use(h -> CivicSwig.civic_ledger_events_json(h, typePrefix, out));
+    return out[0];
+  }
+
+  /**
+   * Re-checks a journal file from disk without opening it for writing (every
+   * record's checksum, hash link and signature, and that every batch
+   * replays) and returns the report JSON {@code {"ok": true, "records",
+   * "state_hash"}}.
+   *
+   * @throws CivicException naming the first failure; its detail is the
+   *     report {@code {"ok": false, "error", "record", "offset", "message"}}
+   */
+  public static String verifyFile(Path path) {
+    Civic.init();
+    String[] out = new String[1];
+    try {
+      CivicSwig.civic_ledger_verify_file(path.toString(), out);
+    } catch (CivicException e) {
+      // The call has no handle to keep a message; its report says where.
+      throw new CivicException(e.code(), e.name(), out[0] != null ? out[0] : e.detail());
+    }
+    return out[0];
+  }
+
   /** Closes the journal (if any) and frees the native ledger. Idempotent. */
   @Override
   public void close() {

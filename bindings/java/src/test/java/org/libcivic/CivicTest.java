@@ -70,6 +70,15 @@ class CivicTest {
   }
 
   @Test
+  void prorateByHand() {
+    // 31-day month, 123457 from day 10: half_up(123457*31/31) - half_up(123457*10/31)
+    // = 123457 - floor((2*1234570 + 31) / 62) = 123457 - 39825 = 83632.
+    assertEquals(83_632, Civic.prorate(123_457, 10, 31, 31));
+    assertEquals("out_of_range",
+        assertThrows(CivicException.class, () -> Civic.prorate(1, 0, 1, 27)).name());
+  }
+
+  @Test
   void statusNamesAndSentences() {
     assertEquals("negative_amount", Civic.statusName(7));
     assertFalse(Civic.statusMessage(7).isEmpty());

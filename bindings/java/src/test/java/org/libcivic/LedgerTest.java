@@ -86,6 +86,28 @@ class LedgerTest {
   }
 
   @Test
+  void historyAndPointInTimeBalances(@TempDir Path dir) throws Exception {
+    Path journal = dir.resolve("h.journal");
+    try (Ledger l = Ledger.create(journal)) {
+      l.post(setupBatch());
+      long first = l.post(monthBatch(2, 0)).position();
+      l.post(monthBatch(2, 1));
+      assertEquals(2 * (income(2) - RENT - ENERGY), l.balance("escrow:r2"));
+      assertEquals(income(2) - RENT - ENERGY, l.balanceAt("escrow:r2", first));
+      assertTrue(l.historyJson("escrow:r2").contains("r2-m1-rent"));
+      assertTrue(l.accountJson("escrow:r2").contains("\"min_balance\":0"));
+      assertEquals(first + 1, l.position());
+    }
+    assertTrue(Ledger.verifyFile(journal).contains("\"ok\":true"));
+    // Flip one byte in the middle of the journal: verification must name it.
+    byte[] bytes = java.nio.file.Files.readAllBytes(journal);
+    bytes[bytes.length / 2] ^= 0x01;
+    java.nio.file.Files.write(journal, bytes);
+    CivicException e = assertThrows(CivicException.class, () -> Ledger.verifyFile(journal));
+    assertTrue(e.detail().contains("\"ok\":false"), e.detail());
+  }
+
+  @Test
   void closedLedgerRefusesCalls() {
     Ledger l = Ledger.memory();
     l.close();

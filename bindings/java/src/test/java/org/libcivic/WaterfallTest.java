@@ -1,5 +1,6 @@
 package org.libcivic;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -88,6 +89,36 @@ class WaterfallTest {
     String text = Waterfall.explain(plan());
     assertFalse(text.isBlank());
     assertTrue(text.contains("rent"), text);
+  }
+
+  /** The same two plans as handWorkedPlan and shortfallIsCoveredAndToppedUp, as columns. */
+  @Test
+  void columnarBatchAgreesWithSinglePlans() {
+    final long rent = 0;
+    final long energy = 1;
+    try (WaterfallBatch b = new WaterfallBatch()) {
+      b.set(WaterfallBatch.Column.OPENING_BALANCE, 0, 0)
+          .set(WaterfallBatch.Column.RECEIVABLE_OUTSTANDING, 10_000, 0)
+          .set(WaterfallBatch.Column.LIVING_FLOOR, 30_000, 20_000)
+          .set(WaterfallBatch.Column.FLOOR_GUARANTEED, 1, 1)
+          .set(WaterfallBatch.Column.RECOVERY_CAP, 5_000, 0)
+          .set(WaterfallBatch.Column.INCOME_PLAN, 0, 0, 1)
+          .set(WaterfallBatch.Column.INCOME_AMOUNT, 120_000, 40_000, 50_000)
+          .set(WaterfallBatch.Column.INCOME_EARMARK, -1, rent, -1)
+          .set(WaterfallBatch.Column.OBLIGATION_PLAN, 0, 0, 1)
+          .set(WaterfallBatch.Column.OBLIGATION_CATEGORY, rent, energy, rent)
+          .set(WaterfallBatch.Column.OBLIGATION_PRIORITY, 0, 1, 0)
+          .set(WaterfallBatch.Column.OBLIGATION_AMOUNT, 95_000, 15_000, 80_000)
+          .set(WaterfallBatch.Column.OBLIGATION_GUARANTEED, 1, 1, 1);
+      b.run();
+      assertArrayEquals(new long[] {45_000, 20_000}, b.get(WaterfallBatch.Column.LIVING_ALLOWANCE));
+      assertArrayEquals(new long[] {5_000, 50_000}, b.get(WaterfallBatch.Column.RECEIVABLE_AFTER));
+      assertArrayEquals(new long[] {40_000, 0, 0}, b.get(WaterfallBatch.Column.PAID_EARMARKED));
+      assertArrayEquals(new long[] {55_000, 15_000, 50_000}, b.get(WaterfallBatch.Column.PAID_GENERAL));
+      assertArrayEquals(new long[] {0, 0, 30_000}, b.get(WaterfallBatch.Column.COVERED));
+      b.set(WaterfallBatch.Column.OBLIGATION_AMOUNT, 95_000, -1, 80_000);
+      assertEquals("negative_amount", assertThrows(CivicException.class, b::run).name());
+    }
   }
 
   @Test
