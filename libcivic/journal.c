@@ -73,7 +73,8 @@ size_t civic_record_size(size_t body_len, size_t signer_len, bool is_signed) {
 void civic_record_finish(uint8_t *rec, uint64_t position,
                          const uint8_t prev[CIVIC_HASH_BYTES], size_t body_len,
                          const char *signer, size_t signer_len,
-                         const uint8_t *sig, uint8_t hash_out[CIVIC_HASH_BYTES]) {
+                         const uint8_t *sig,
+                         uint8_t hash_out[CIVIC_HASH_BYTES]) {
   size_t total = civic_record_size(body_len, signer_len, sig != NULL);
   uint8_t *p = rec + CIVIC_RECORD_PREFIX_BYTES + body_len;
   memcpy(rec, RECORD_MAGIC, 4);
@@ -186,7 +187,8 @@ static int sync_parent_dir(const char *path) {
   return rc;
 }
 
-static civic_status io_error(civic_diag *d, const char *what, const char *path) {
+static civic_status io_error(civic_diag *d, const char *what,
+                             const char *path) {
   return civic_diag_set(d, CIVIC_E_IO, "%s %s: %s", what, path,
                         strerror(errno));
 }

@@ -35,7 +35,8 @@ size_t civic_record_size(size_t body_len, size_t signer_len, bool is_signed);
 void civic_record_finish(uint8_t *rec, uint64_t position,
                          const uint8_t prev[CIVIC_HASH_BYTES], size_t body_len,
                          const char *signer, size_t signer_len,
-                         const uint8_t *sig, uint8_t hash_out[CIVIC_HASH_BYTES]);
+                         const uint8_t *sig,
+                         uint8_t hash_out[CIVIC_HASH_BYTES]);
 
 /* A parsed record; pointers into the caller's bytes. */
 typedef struct civic_record {

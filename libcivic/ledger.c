@@ -186,8 +186,7 @@ static bool table_insert(table *t, uint64_t h64, uint32_t idx) {
   size_t i;
   /* at most half full: a miss (every new id is one) then probes ~2.5
    * slots on average instead of ~8.5 at three quarters */
-  if ((t->slots == NULL || (t->count + 1) * 2 > t->mask + 1) &&
-      !table_grow(t))
+  if ((t->slots == NULL || (t->count + 1) * 2 > t->mask + 1) && !table_grow(t))
     return false;
   for (i = h & t->mask; t->slots[i].idx != NONE; i = (i + 1) & t->mask)
     ;
@@ -219,7 +218,8 @@ static void table_remove(table *t, uint64_t h64, uint32_t idx) {
       break;
     home = t->slots[j].hash & t->mask;
     /* move j back to i if its home is not cyclically within (i, j] */
-    if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+    if ((j > i && (home <= i || home > j)) ||
+        (j < i && home <= i && home > j)) {
       t->slots[i] = t->slots[j];
       i = j;
     }
@@ -252,8 +252,8 @@ typedef struct transfer {
   uint8_t kind;          /* civic_transfer_kind */
   uint8_t pending_state; /* civic_pending_state, for kind PENDING */
   uint32_t from, to, asset;
-  uint32_t pending; /* index of the pending transfer for post/void */
-  int64_t amount;   /* moved (post), reserved (pending), 0 (void) */
+  uint32_t pending;  /* index of the pending transfer for post/void */
+  int64_t amount;    /* moved (post), reserved (pending), 0 (void) */
   int64_t requested; /* the amount as submitted (0 = whole, post only) */
   int64_t time;
   const char *reference;
@@ -376,8 +376,12 @@ struct civic_ledger {
 };
 
 static civic_ledger *mut(const civic_ledger *l) { return (civic_ledger *)l; }
-static void rdlock(const civic_ledger *l) { pthread_rwlock_rdlock(&mut(l)->lock); }
-static void unlock(const civic_ledger *l) { pthread_rwlock_unlock(&mut(l)->lock); }
+static void rdlock(const civic_ledger *l) {
+  pthread_rwlock_rdlock(&mut(l)->lock);
+}
+static void unlock(const civic_ledger *l) {
+  pthread_rwlock_unlock(&mut(l)->lock);
+}
 
 static uint64_t hash_str(const civic_ledger *l, const char *s, size_t len) {
   return civic_table_hash(l->table_key, s, len);
@@ -761,9 +765,8 @@ static bool encode_body(civic_ledger *l, const civic_batch *b,
   uint8_t *p, *start;
   uint32_t i;
   l->rec_len = 0;
-  if (!rec_reserve(l, CIVIC_RECORD_PREFIX_BYTES + need + 2 +
-                          CIVIC_SIGNER_MAX + CIVIC_HASH_BYTES +
-                          CIVIC_SIGNATURE_BYTES))
+  if (!rec_reserve(l, CIVIC_RECORD_PREFIX_BYTES + need + 2 + CIVIC_SIGNER_MAX +
+                          CIVIC_HASH_BYTES + CIVIC_SIGNATURE_BYTES))
     return false;
   start = p = l->rec + CIVIC_RECORD_PREFIX_BYTES;
   enc_u32(&p, b->assets.n);
@@ -944,8 +947,10 @@ static civic_status apply_asset(apply_ctx *c, uint32_t i) {
   uint32_t found = find_asset(l, code, len, h);
   asset *a;
   if (len == 0)
-    return civic_diag_set(c->d, CIVIC_E_EMPTY, "assets[%u].code: must not be "
-                          "empty", i);
+    return civic_diag_set(c->d, CIVIC_E_EMPTY,
+                          "assets[%u].code: must not be "
+                          "empty",
+                          i);
   if (found != NONE) {
     if (l->assets.v[found].scale != ba->scale)
       return civic_diag_set(c->d, CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS,
@@ -1278,8 +1283,8 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
     t.asset = p->asset;
     t.requested = bt->amount;
     t.amount = bt->kind == CIVIC_TRANSFER_VOID_PENDING ? 0
-               : bt->amount == 0                      ? p->amount
-                                                      : bt->amount;
+               : bt->amount == 0                       ? p->amount
+                                                       : bt->amount;
   }
   if (!VEC_RESERVE(l->transfers, l->transfers.n + 1))
     return nomem(c);
@@ -1303,7 +1308,8 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
   return CIVIC_OK;
 }
 
-/* The key registry rides on events "civic.key.register" / "civic.key.revoke". */
+/* The key registry rides on events "civic.key.register" / "civic.key.revoke".
+ */
 static civic_status apply_key_event(apply_ctx *c, uint32_t i, const char *type,
                                     const char *data) {
   civic_ledger *l = c->l;
@@ -1452,8 +1458,8 @@ typedef struct counts {
 } counts;
 
 static counts snapshot(const civic_ledger *l) {
-  counts k = {l->assets.n, l->accounts.n, l->transfers.n, l->events.n,
-              l->keys.n, arena_get_mark(&l->ar)};
+  counts k = {l->assets.n, l->accounts.n, l->transfers.n,
+              l->events.n, l->keys.n,     arena_get_mark(&l->ar)};
   return k;
 }
 
@@ -1524,9 +1530,8 @@ static civic_status apply_items(apply_ctx *c, const char *signer,
   }
   for (i = 0; st == CIVIC_OK && i < b->transfers.n; i++) {
     if (i + PREFETCH_AHEAD < b->transfers.n && l->transfer_t.slots != NULL)
-      __builtin_prefetch(
-          &l->transfer_t.slots[l->id_hash.v[i + PREFETCH_AHEAD] &
-                               l->transfer_t.mask]);
+      __builtin_prefetch(&l->transfer_t.slots[l->id_hash.v[i + PREFETCH_AHEAD] &
+                                              l->transfer_t.mask]);
     st = apply_transfer(c, i);
   }
   for (i = 0; st == CIVIC_OK && i < b->events.n; i++)
@@ -1688,8 +1693,8 @@ static civic_status opt_int(civic_diag *d, const json_t *o, const char *where,
   return civic_json_int(d, o, where, key, INT64_MIN, INT64_MAX, out);
 }
 
-static civic_status opt_list(civic_diag *d, const json_t *root,
-                             const char *key, json_t **out) {
+static civic_status opt_list(civic_diag *d, const json_t *root, const char *key,
+                             json_t **out) {
   *out = NULL;
   if (!civic_json_has(root, key))
     return CIVIC_OK;
@@ -1915,9 +1920,9 @@ static civic_status post_json_common(civic_ledger *l, const char *batch_json,
     st = post_common(l, b, &pos, &applied, &skipped, NULL);
   civic_batch_free(b);
   if (st == CIVIC_OK && result) {
-    json_t *o = json_pack("{s:I,s:I,s:I}", "position", (json_int_t)pos,
-                          "applied", (json_int_t)applied, "skipped",
-                          (json_int_t)skipped);
+    json_t *o =
+        json_pack("{s:I,s:I,s:I}", "position", (json_int_t)pos, "applied",
+                  (json_int_t)applied, "skipped", (json_int_t)skipped);
     *result = dump_and_free(o);
     if (*result == NULL)
       return CIVIC_E_NOMEM;
@@ -1950,7 +1955,6 @@ civic_status civic_ledger_post_json_signed(civic_ledger *l,
  * The head (hash of the last journal record) commits to the whole history:
  * every transfer, pending state and event, which future batches depend on.
  */
-
 
 typedef struct sort_item {
   const char *s;
@@ -2121,7 +2125,8 @@ uint64_t civic_ledger_position_get(const civic_ledger *l) {
 
 /* The signed effect of transfer t on account a's posted balance. */
 static int64_t effect_on(const transfer *t, uint32_t a) {
-  if (t->kind == CIVIC_TRANSFER_PENDING || t->kind == CIVIC_TRANSFER_VOID_PENDING)
+  if (t->kind == CIVIC_TRANSFER_PENDING ||
+      t->kind == CIVIC_TRANSFER_VOID_PENDING)
     return 0;
   return t->to == a ? t->amount : t->from == a ? -t->amount : 0;
 }
@@ -2142,7 +2147,7 @@ civic_status civic_ledger_balance_at(const civic_ledger *l, const char *id,
   for (i = 0; st == CIVIC_OK && i < l->transfers.n; i++) {
     const transfer *t = &l->transfers.v[i];
     if (t->position > position)
-      break; /* transfers are stored in position order */
+      break;                /* transfers are stored in position order */
     sum += effect_on(t, a); /* partial sums were live balances: no overflow */
   }
   unlock(l);
@@ -2364,10 +2369,10 @@ civic_status civic_ledger_balances_json(const civic_ledger *l, char **out) {
   st = state_hash(l, hash, &order);
   for (i = 0; st == CIVIC_OK && i < l->accounts.n; i++) {
     const account *a = &l->accounts.v[order[i]];
-    if (json_array_append_new(
-            list, json_pack("{s:s,s:s,s:I}", "id", a->id.s, "asset",
-                            l->assets.v[a->asset].id.s, "balance",
-                            (json_int_t)a->balance)) != 0)
+    if (json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:I}", "id", a->id.s, "asset",
+                                        l->assets.v[a->asset].id.s, "balance",
+                                        (json_int_t)a->balance)) != 0)
       st = CIVIC_E_NOMEM;
   }
   unlock(l);
@@ -2393,9 +2398,9 @@ static json_t *account_json(const civic_ledger *l, uint32_t i) {
   o = json_pack("{s:s,s:s}", "id", v.id, "asset", v.asset);
   if (o == NULL)
     return NULL;
-  json_object_set_new(o, "min_balance", v.has_min_balance
-                                            ? json_integer(v.min_balance)
-                                            : json_null());
+  json_object_set_new(o, "min_balance",
+                      v.has_min_balance ? json_integer(v.min_balance)
+                                        : json_null());
   json_object_set_new(o, "balance", json_integer(v.balance));
   json_object_set_new(o, "debits_pending", json_integer(v.debits_pending));
   json_object_set_new(o, "credits_pending", json_integer(v.credits_pending));
@@ -2482,11 +2487,11 @@ civic_status civic_ledger_events_json(const civic_ledger *l,
     const event *e = &l->events.v[i];
     if (plen && strncmp(e->type, type_prefix, plen) != 0)
       continue;
-    json_array_append_new(
-        list, json_pack("{s:s,s:s,s:s,s:I,s:o,s:I}", "id", e->id.s, "type",
-                        e->type, "actor", e->actor, "time", (json_int_t)e->time,
-                        "data", json_loads(e->data, 0, NULL), "position",
-                        (json_int_t)e->position));
+    json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:I,s:o,s:I}", "id",
+                                          e->id.s, "type", e->type, "actor",
+                                          e->actor, "time", (json_int_t)e->time,
+                                          "data", json_loads(e->data, 0, NULL),
+                                          "position", (json_int_t)e->position));
   }
   unlock(l);
   return finish_json(json_pack("{s:o}", "events", list), out);
@@ -2580,7 +2585,8 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
     st = apply_items(&c, rec.signer, rec.signer_len, rec.sig, digest, &k);
     if (st == CIVIC_OK && c.applied == 0)
       st = civic_diag_set(d, CIVIC_E_JOURNAL_REPLAY_FAILED,
-                          "record %llu changes nothing", (unsigned long long)number);
+                          "record %llu changes nothing",
+                          (unsigned long long)number);
     if (st != CIVIC_OK) {
       char msg[CIVIC_DIAG_MSG_MAX];
       snprintf(msg, sizeof msg, "%s", d ? d->msg : "");
@@ -2683,12 +2689,11 @@ static json_t *batch_json(const civic_batch *b) {
                                         (int)b->assets.v[i].scale));
   for (i = 0; i < b->accounts.n; i++) {
     const b_account *a = &b->accounts.v[i];
-    json_array_append_new(
-        ac, json_pack("{s:s,s:s,s:o}", "id", bs(b, a->id), "asset",
-                      bs(b, a->asset), "min_balance",
-                      a->min_balance == CIVIC_NO_MIN_BALANCE
-                          ? json_null()
-                          : json_integer(a->min_balance)));
+    json_array_append_new(ac, json_pack("{s:s,s:s,s:o}", "id", bs(b, a->id),
+                                        "asset", bs(b, a->asset), "min_balance",
+                                        a->min_balance == CIVIC_NO_MIN_BALANCE
+                                            ? json_null()
+                                            : json_integer(a->min_balance)));
   }
   for (i = 0; i < b->transfers.n; i++) {
     const b_transfer *t = &b->transfers.v[i];
@@ -2714,11 +2719,11 @@ static json_t *batch_json(const civic_batch *b) {
   }
   for (i = 0; i < b->events.n; i++) {
     const b_event *e = &b->events.v[i];
-    json_array_append_new(
-        ev, json_pack("{s:s,s:s,s:s,s:I,s:o}", "id", bs(b, e->id), "type",
-                      bs(b, e->type), "actor", bs(b, e->actor), "time",
-                      (json_int_t)e->time, "data",
-                      json_loads(bs(b, e->data), 0, NULL)));
+    json_array_append_new(ev, json_pack("{s:s,s:s,s:s,s:I,s:o}", "id",
+                                        bs(b, e->id), "type", bs(b, e->type),
+                                        "actor", bs(b, e->actor), "time",
+                                        (json_int_t)e->time, "data",
+                                        json_loads(bs(b, e->data), 0, NULL)));
   }
   json_object_set_new(root, "assets", as);
   json_object_set_new(root, "accounts", ac);
@@ -2762,8 +2767,8 @@ civic_status civic_ledger_export_file(const char *path, char **out) {
       break;
     }
     civic_hex_encode(hex, rec.hash, CIVIC_HASH_BYTES);
-    o = json_pack("{s:I,s:s,s:o}", "position", (json_int_t)rec.position,
-                  "hash", hex, "batch", batch_json(b));
+    o = json_pack("{s:I,s:s,s:o}", "position", (json_int_t)rec.position, "hash",
+                  hex, "batch", batch_json(b));
     if (o && rec.signer_len)
       json_object_set_new(o, "signer",
                           json_stringn(rec.signer, rec.signer_len));

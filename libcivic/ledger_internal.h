@@ -43,8 +43,8 @@ civic_status civic_ledger_event_at(const civic_ledger *ledger, size_t index,
                                    civic_event_view *out);
 
 /* The event with this id, or CIVIC_E_UNKNOWN_REFERENCE. */
-civic_status civic_ledger_event_find(const civic_ledger *ledger,
-                                     const char *id, civic_event_view *out);
+civic_status civic_ledger_event_find(const civic_ledger *ledger, const char *id,
+                                     civic_event_view *out);
 
 /* One account's current figures. `balance` is posted credits minus posted
  * debits; `debits_pending` / `credits_pending` are open two-phase amounts.
@@ -99,7 +99,7 @@ typedef struct civic_transfer_view {
   int64_t amount;
   const char *asset;
   int64_t time;
-  const char *reference; /* "" when none was given */
+  const char *reference;  /* "" when none was given */
   const char *pending_id; /* "" unless kind is POST_PENDING / VOID_PENDING */
   civic_pending_state pending_state; /* for kind PENDING */
   uint64_t position;

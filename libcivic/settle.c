@@ -1718,7 +1718,9 @@ static void text_obligations(text_buf *tb, const json_t *res) {
     if (earm > 0)
       tb_add(tb, "; %s from earmark", eur(b, o, "paid_earmarked"));
     if (cov > 0)
-      tb_add(tb, "; %s advanced by fund", eur(b, o, "covered"));
+      tb_add(tb, "; %s %s by fund", eur(b, o, "covered"),
+             json_is_true(json_object_get(res, "closed")) ? "advanced"
+                                                          : "bridged");
     if (unpaid > 0)
       tb_add(tb, "; %s UNPAID (arrears)", eur(b, o, "unpaid"));
     tb_add(tb, "\n");
@@ -1735,12 +1737,12 @@ static void text_tail(text_buf *tb, const json_t *res) {
     tb_add(tb, "  out  %-14s %14s repays earlier advances (owed %s before)\n",
            "recovery", eur(a, res, "recovery"),
            eur(b, res, "receivable_before"));
-  tb_add(tb, "  out  %-14s %14s to the resident (%s mode", "living",
+  tb_add(tb, "  out  %-14s %14s to the resident (%s", "living",
          eur(a, res, "living_paid"), str_of(res, "allowance_mode"));
   if (data_int(res, "living_paid") != data_int(res, "living_allowance"))
-    tb_add(tb, ", %s for the period", eur(b, res, "living_allowance"));
+    tb_add(tb, "; %s due this period", eur(b, res, "living_allowance"));
   if (data_int(res, "top_up") > 0)
-    tb_add(tb, ", incl. %s floor top-up by fund", eur(c, res, "top_up"));
+    tb_add(tb, "; fund top-up %s", eur(c, res, "top_up"));
   tb_add(tb, ")\n");
   if (data_int(res, "to_buffer") != 0 || data_int(res, "buffer_before") != 0 ||
       data_int(res, "true_up") != 0)

@@ -117,6 +117,9 @@ struct civic_token {
   int64_t last_time; /* time of the latest event; time never goes back */
   int64_t next_lot;
   int64_t minted, burned, expired, reserve, funded, paid_out;
+  /* A lower bound on the expiry of every lot that still holds tokens
+   * (INT64_MAX: none expires), so operations before it skip the sweep. */
+  int64_t earliest_expiry;
   tk_citizen *citizens;
   size_t n_citizens, cap_citizens;
   tk_ent *ents;

@@ -78,6 +78,7 @@ static void token_init(civic_token *t, civic_ledger *ledger) {
   t->ledger = ledger;
   t->last_time = INT64_MIN;
   t->next_lot = 1;
+  t->earliest_expiry = INT64_MAX;
 }
 
 /* Free everything the state owns and return to a fresh handle. */

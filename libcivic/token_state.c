@@ -102,6 +102,8 @@ void tk_citizen_balance(const tk_citizen *c, int64_t time, int64_t *live,
 int64_t tk_supply_at(const civic_token *t, int64_t time) {
   int64_t supply = t->minted - t->burned - t->expired;
   size_t i, j;
+  if (time < t->earliest_expiry)
+    return supply;
   for (i = 0; i < t->n_citizens; i++)
     for (j = 0; j < t->citizens[i].n_lots; j++)
       if (lot_expired(&t->citizens[i].lots[j], time))
@@ -166,6 +168,8 @@ static civic_status add_lot(civic_token *t, tk_citizen *c, const tk_lot *l) {
   if (!tk_grow((void **)&c->lots, &c->cap_lots, c->n_lots, sizeof *c->lots))
     return NOMEM(t);
   c->lots[c->n_lots++] = *l;
+  if (l->has_expiry && l->amount > 0 && l->expires_at < t->earliest_expiry)
+    t->earliest_expiry = l->expires_at;
   if (l->lot >= t->next_lot)
     t->next_lot = l->lot + 1;
   return CIVIC_OK;
@@ -430,6 +434,17 @@ static civic_status apply_redeem(civic_token *t, const json_t *d) {
   return CIVIC_OK;
 }
 
+static void recompute_earliest_expiry(civic_token *t) {
+  size_t i, j;
+  t->earliest_expiry = INT64_MAX;
+  for (i = 0; i < t->n_citizens; i++)
+    for (j = 0; j < t->citizens[i].n_lots; j++) {
+      const tk_lot *l = &t->citizens[i].lots[j];
+      if (l->has_expiry && l->amount > 0 && l->expires_at < t->earliest_expiry)
+        t->earliest_expiry = l->expires_at;
+    }
+}
+
 /* Triples [citizen, lot, amount]: the rest of each lot is burned. */
 static civic_status apply_expire(civic_token *t, const json_t *d) {
   const json_t *lots = json_object_get(d, "lots");
@@ -450,6 +465,7 @@ static civic_status apply_expire(civic_token *t, const json_t *d) {
     l->expired += amount;
     t->expired += amount;
   }
+  recompute_earliest_expiry(t);
   return CIVIC_OK;
 }
 

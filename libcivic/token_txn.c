@@ -33,6 +33,10 @@ static civic_status sweep_expired(tk_txn *x) {
   json_t *lots = json_array();
   size_t i, j;
   civic_status st = CIVIC_OK;
+  if (x->time < t->earliest_expiry) { /* nothing can have expired yet */
+    json_decref(lots);
+    return CIVIC_OK;
+  }
   if (lots == NULL)
     return civic_diag_set(&t->diag, CIVIC_E_NOMEM, "out of memory");
   for (i = 0; i < t->n_citizens && st == CIVIC_OK; i++) {

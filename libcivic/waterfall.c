@@ -1,9 +1,11 @@
 /* Benefit-priority waterfall (spec section 3): the engine, the plan and
- * result handles, the JSON kind and the columnar batch API.
+ * result handles and the JSON kind. The columnar batch API is in
+ * waterfall_batch.c, the trace's JSON and text in trace.c.
  *
  * The engine (wf_compute) runs on plain arrays with dense category numbers
- * and never allocates, so one plan/result pair or one batch can evaluate
- * millions of residents without touching the allocator. */
+ * and allocates nothing (only a requested trace grows), so one plan/result
+ * pair or one batch evaluates millions of residents without touching the
+ * allocator once its buffers are warm. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,19 +78,19 @@ static civic_status trace_simple(wf_trace *t, wf_rule rule, int32_t income,
 }
 
 /* Step 1 for one category c: walk the priorities of c's obligations in
- * ascending order, paying min(left, level sum) split pro rata. */
+ * ascending order, paying min(left, level sum) split pro rata. Only c's
+ * own obligations are visited (they are contiguous in by_category). */
 static civic_status pay_earmark(civic_diag *d, const wf_problem *p, wf_work *w,
                                 wf_outcome *o, wf_trace *t, int32_t c) {
-  size_t i = 0, n = p->n_obligations;
+  const uint32_t *list = p->by_category + p->category_start[c];
+  size_t i = 0, n = p->category_start[c + 1] - p->category_start[c];
   int64_t left = w->earmarked[c];
   char buf[48];
   while (i < n) {
-    int64_t prio = p->obligation_priority[p->order[i]], sum = 0, pay;
+    int64_t prio = p->obligation_priority[list[i]], sum = 0, pay;
     size_t j, m = 0;
-    for (j = i; j < n && p->obligation_priority[p->order[j]] == prio; j++) {
-      uint32_t ob = p->order[j];
-      if (p->obligation_category[ob] != c)
-        continue;
+    for (j = i; j < n && p->obligation_priority[list[j]] == prio; j++) {
+      uint32_t ob = list[j];
       if (!civic_add_i64(sum, p->obligation_amount[ob], &sum))
         return civic_diag_set(
             d, CIVIC_E_OVERFLOW,
@@ -100,8 +102,6 @@ static civic_status pay_earmark(civic_diag *d, const wf_problem *p, wf_work *w,
       m++;
     }
     i = j;
-    if (m == 0)
-      continue;
     pay = left < sum ? left : sum;
     civic_split_ranked(pay, sum, w->claim, m, w->share, w->rem, w->sort_a,
                        w->sort_b);
@@ -653,7 +653,12 @@ void civic_waterfall_result_free(civic_waterfall_result *r) {
   free(r->income_category);
   free(r->obligation_category);
   free(r->order);
+  free(r->by_category);
+  free(r->category_start);
   free(r->ids);
+  free(r->cat_text);
+  free(r->cat_idx);
+  free(r->cat_tmp);
   free(r->work.earmarked);
   free(r->work.has_earmark);
   free(r->work.claim);
@@ -678,10 +683,10 @@ static bool result_room(civic_waterfall_result *r, size_t n, size_t m) {
       !GROW_TO(r->out.paid_general, cap) || !GROW_TO(r->out.covered, cap) ||
       !GROW_TO(r->out.unpaid, cap) || !GROW_TO(r->income_category, cap) ||
       !GROW_TO(r->obligation_category, cap) || !GROW_TO(r->order, cap) ||
-      !GROW_TO(r->ids, cap) || !GROW_TO(r->work.claim, cap) ||
-      !GROW_TO(r->work.share, cap) || !GROW_TO(r->work.rem, cap) ||
-      !GROW_TO(r->work.member, cap) || !GROW_TO(r->work.sort_a, cap) ||
-      !GROW_TO(r->work.sort_b, cap))
+      !GROW_TO(r->by_category, cap) || !GROW_TO(r->ids, cap) ||
+      !GROW_TO(r->work.claim, cap) || !GROW_TO(r->work.share, cap) ||
+      !GROW_TO(r->work.rem, cap) || !GROW_TO(r->work.member, cap) ||
+      !GROW_TO(r->work.sort_a, cap) || !GROW_TO(r->work.sort_b, cap))
     return false;
   r->cap_outcome = cap;
   return true;
@@ -694,8 +699,12 @@ static bool result_room_categories(civic_waterfall_result *r, size_t n) {
   cap = r->cap_categories ? r->cap_categories * 2 : 8;
   while (cap < n)
     cap *= 2;
+  /* n counts every category and earmark string (at most one each per
+   * obligation and income); category_start needs one more. */
   if (!GROW_TO(r->category_names, cap) || !GROW_TO(r->work.earmarked, cap) ||
-      !GROW_TO(r->work.has_earmark, cap))
+      !GROW_TO(r->work.has_earmark, cap) || !GROW_TO(r->cat_text, cap) ||
+      !GROW_TO(r->cat_idx, cap) || !GROW_TO(r->cat_tmp, cap) ||
+      !GROW_TO(r->category_start, cap + 1))
     return false;
   r->cap_categories = cap;
   return true;
@@ -843,18 +852,41 @@ static civic_status check_unique(civic_diag *d, const char *what,
   return CIVIC_OK;
 }
 
-/* Dense number of category name s, adding it if new. */
-static int32_t intern(civic_waterfall_result *r, const char *s) {
-  size_t c;
-  for (c = 0; c < r->n_categories; c++)
-    if (strcmp(r->category_names[c], s) == 0)
-      return (int32_t)c;
-  r->category_names[r->n_categories] = s;
-  return (int32_t)r->n_categories++;
+/* Give every distinct category (obligation categories and earmarks) a
+ * dense number in byte-wise order of its name: sort the strings once,
+ * O(N log N) however many categories there are, and independent of the
+ * input order. */
+static void intern_categories(civic_waterfall_result *r) {
+  const civic_waterfall_plan *s = &r->snap;
+  size_t i, n = 0, no = s->n_obligations, ni = s->n_incomes;
+  int32_t current = -1;
+  for (i = 0; i < no; i++)
+    r->cat_text[n++] = s->text + s->obligation_category[i];
+  for (i = 0; i < ni; i++)
+    if (s->income_earmark[i] != WF_NO_TEXT)
+      r->cat_text[n++] = s->text + s->income_earmark[i];
+  for (i = 0; i < n; i++)
+    r->cat_idx[i] = (uint32_t)i;
+  civic_sort_indices(r->cat_idx, r->cat_tmp, n, by_string, r->cat_text);
+  r->n_categories = 0;
+  for (i = 0; i < n; i++) {
+    uint32_t k = r->cat_idx[i];
+    if (i == 0 || strcmp(r->cat_text[r->cat_idx[i - 1]], r->cat_text[k]) != 0)
+      r->category_names[++current] = r->cat_text[k];
+    r->cat_tmp[k] = (uint32_t)current; /* number of string k */
+  }
+  r->n_categories = (size_t)(current + 1);
+  n = 0;
+  for (i = 0; i < no; i++)
+    r->obligation_category[i] = (int32_t)r->cat_tmp[n++];
+  for (i = 0; i < ni; i++)
+    r->income_category[i] =
+        s->income_earmark[i] == WF_NO_TEXT ? -1 : (int32_t)r->cat_tmp[n++];
 }
 
 typedef struct order_ctx {
   const int64_t *priority;
+  const int32_t *category;
   const char *const *ids;
 } order_ctx;
 
@@ -864,6 +896,25 @@ static int by_priority_then_id(uint32_t a, uint32_t b, const void *ctx) {
   if (o->priority[a] != o->priority[b])
     return o->priority[a] < o->priority[b] ? -1 : 1;
   return strcmp(o->ids[a], o->ids[b]);
+}
+
+/* Category, then priority, then id. */
+static int by_category_then_priority(uint32_t a, uint32_t b, const void *ctx) {
+  const order_ctx *o = ctx;
+  if (o->category[a] != o->category[b])
+    return o->category[a] < o->category[b] ? -1 : 1;
+  return by_priority_then_id(a, b, ctx);
+}
+
+void wf_category_runs(const int32_t *category, const uint32_t *by_category,
+                      size_t n_obligations, size_t n_categories,
+                      uint32_t *category_start) {
+  size_t c = 0, i;
+  for (i = 0; i < n_obligations; i++)
+    while (c <= (size_t)category[by_category[i]])
+      category_start[c++] = (uint32_t)i;
+  while (c <= n_categories)
+    category_start[c++] = (uint32_t)n_obligations;
 }
 
 /* Translate the snapshot into the engine's arrays (dense categories,
@@ -887,21 +938,21 @@ static civic_status prepare(civic_diag *d, civic_waterfall_result *r,
   if (st != CIVIC_OK)
     return st;
 
-  if (!result_room_categories(r, ni + no))
+  /* + 1: category_start is written even for an empty plan */
+  if (!result_room_categories(r, ni + no + 1))
     return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
-  r->n_categories = 0;
-  for (i = 0; i < no; i++)
-    r->obligation_category[i] = intern(r, s->text + s->obligation_category[i]);
-  for (i = 0; i < ni; i++)
-    r->income_category[i] = s->income_earmark[i] == WF_NO_TEXT
-                                ? -1
-                                : intern(r, s->text + s->income_earmark[i]);
+  intern_categories(r);
 
   for (i = 0; i < no; i++)
-    r->order[i] = (uint32_t)i;
+    r->order[i] = r->by_category[i] = (uint32_t)i;
   oc.priority = s->obligation_priority;
+  oc.category = r->obligation_category;
   oc.ids = r->ids;
   civic_sort_indices(r->order, r->work.sort_a, no, by_priority_then_id, &oc);
+  civic_sort_indices(r->by_category, r->work.sort_a, no,
+                     by_category_then_priority, &oc);
+  wf_category_runs(r->obligation_category, r->by_category, no, r->n_categories,
+                   r->category_start);
 
   memset(p, 0, sizeof *p);
   p->opening_balance = s->opening_balance;
@@ -918,6 +969,8 @@ static civic_status prepare(civic_diag *d, civic_waterfall_result *r,
   p->obligation_category = r->obligation_category;
   p->obligation_guaranteed = s->obligation_guaranteed;
   p->order = r->order;
+  p->by_category = r->by_category;
+  p->category_start = r->category_start;
   p->n_categories = r->n_categories;
   p->category_names = r->category_names;
   return CIVIC_OK;

@@ -29,7 +29,7 @@ struct civic_waterfall_batch {
   int32_t *income_category, *obligation_category;
   int64_t *codes;
   uint8_t *guaranteed;
-  uint32_t *order;
+  uint32_t *order, *by_category, *category_start;
   wf_work work;
 };
 
@@ -76,6 +76,8 @@ static void free_scratch(civic_waterfall_batch *b) {
   free(b->codes);
   free(b->guaranteed);
   free(b->order);
+  free(b->by_category);
+  free(b->category_start);
   free(b->work.earmarked);
   free(b->work.has_earmark);
   free(b->work.claim);
@@ -157,7 +159,9 @@ static bool scratch_room(civic_waterfall_batch *b, size_t n) {
   /* categories: at most one per row of either kind */
   if (!GROW(b->income_category, cap) || !GROW(b->obligation_category, cap) ||
       !GROW(b->codes, 2 * cap) || !GROW(b->guaranteed, cap) ||
-      !GROW(b->order, cap) || !GROW(b->work.earmarked, 2 * cap) ||
+      !GROW(b->order, cap) || !GROW(b->by_category, cap) ||
+      !GROW(b->category_start, 2 * cap + 1) ||
+      !GROW(b->work.earmarked, 2 * cap) ||
       !GROW(b->work.has_earmark, 2 * cap) || !GROW(b->work.claim, cap) ||
       !GROW(b->work.share, cap) || !GROW(b->work.rem, cap) ||
       !GROW(b->work.member, cap) || !GROW(b->work.sort_a, cap) ||
@@ -177,12 +181,25 @@ static int32_t intern_code(civic_waterfall_batch *b, size_t *n, int64_t code) {
   return (int32_t)(*n)++;
 }
 
+typedef struct row_order {
+  const int64_t *priority;
+  const int32_t *category;
+} row_order;
+
 /* Priority ascending, then row order (the batch's id order). */
 static int by_priority_then_row(uint32_t a, uint32_t b, const void *ctx) {
-  const int64_t *prio = ctx;
-  if (prio[a] != prio[b])
-    return prio[a] < prio[b] ? -1 : 1;
+  const row_order *o = ctx;
+  if (o->priority[a] != o->priority[b])
+    return o->priority[a] < o->priority[b] ? -1 : 1;
   return a < b ? -1 : (a > b);
+}
+
+/* Category, then priority, then row. */
+static int by_category_then_row(uint32_t a, uint32_t b, const void *ctx) {
+  const row_order *o = ctx;
+  if (o->category[a] != o->category[b])
+    return o->category[a] < o->category[b] ? -1 : 1;
+  return by_priority_then_row(a, b, ctx);
 }
 
 #define COL(b, slot) ((b)->col[(slot)].data)
@@ -217,6 +234,7 @@ static civic_status prepare_plan(civic_diag *d, civic_waterfall_batch *b,
   const int64_t *amount = COL(b, SLOT_OBLIGATION_FIRST + 3) + o0;
   const int64_t *guaranteed = COL(b, SLOT_OBLIGATION_FIRST + 4) + o0;
   size_t i, n_cat = 0;
+  row_order ro;
   civic_status st = check_plan_values(d, b, plan);
   if (st != CIVIC_OK)
     return st;
@@ -234,7 +252,7 @@ static civic_status prepare_plan(civic_diag *d, civic_waterfall_batch *b,
                             plan, o0 + i);
     b->obligation_category[i] = intern_code(b, &n_cat, category[i]);
     b->guaranteed[i] = (uint8_t)guaranteed[i];
-    b->order[i] = (uint32_t)i;
+    b->order[i] = b->by_category[i] = (uint32_t)i;
   }
   for (i = 0; i < ni; i++) {
     if (amount_in[i] < 0)
@@ -245,7 +263,13 @@ static civic_status prepare_plan(civic_diag *d, civic_waterfall_batch *b,
     b->income_category[i] =
         earmark[i] < 0 ? -1 : intern_code(b, &n_cat, earmark[i]);
   }
-  civic_sort_indices(b->order, b->work.sort_a, no, by_priority_then_row, prio);
+  ro.priority = prio;
+  ro.category = b->obligation_category;
+  civic_sort_indices(b->order, b->work.sort_a, no, by_priority_then_row, &ro);
+  civic_sort_indices(b->by_category, b->work.sort_a, no, by_category_then_row,
+                     &ro);
+  wf_category_runs(b->obligation_category, b->by_category, no, n_cat,
+                   b->category_start);
 
   p->opening_balance = COL(b, SLOT_PLAN_FIRST + 0)[plan];
   p->receivable_outstanding = COL(b, SLOT_PLAN_FIRST + 1)[plan];
@@ -261,6 +285,8 @@ static civic_status prepare_plan(civic_diag *d, civic_waterfall_batch *b,
   p->obligation_category = b->obligation_category;
   p->obligation_guaranteed = b->guaranteed;
   p->order = b->order;
+  p->by_category = b->by_category;
+  p->category_start = b->category_start;
   p->n_categories = n_cat;
   p->category_names = NULL;
   p->category_codes = b->codes;
@@ -326,7 +352,8 @@ static civic_status run_all(civic_diag *d, civic_waterfall_batch *b,
                      "obligation", &oc, &no);
     if (st != CIVIC_OK)
       return st;
-    if (!scratch_room(b, ni > no ? ni : no))
+    /* at least 1: category_start is written even for an empty plan */
+    if (!scratch_room(b, (ni > no ? ni : no) + 1))
       return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
     st = prepare_plan(d, b, plan, i0, ni, o0, no, &p);
     if (st != CIVIC_OK)

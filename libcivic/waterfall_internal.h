@@ -16,7 +16,10 @@
 
 /* One plan as the engine sees it. Categories are dense numbers in
  * [0, n_categories); an income category of -1 means general income.
- * `order` lists the obligations by (priority, tie-break rank) ascending. */
+ * `order` lists the obligations by (priority, tie-break rank) ascending;
+ * `by_category` lists them by (category, priority, tie-break rank), so the
+ * obligations of category c are by_category[category_start[c] ..
+ * category_start[c + 1]) (category_start has n_categories + 1 entries). */
 typedef struct wf_problem {
   int64_t opening_balance, receivable_outstanding;
   int64_t living_floor, recovery_cap;
@@ -30,6 +33,8 @@ typedef struct wf_problem {
   const int32_t *obligation_category;
   const uint8_t *obligation_guaranteed;
   const uint32_t *order;
+  const uint32_t *by_category;
+  const uint32_t *category_start;
   size_t n_categories;
   /* For messages only: category names (string API) or codes (batch). */
   const char *const *category_names;
@@ -91,6 +96,12 @@ typedef struct wf_trace {
 civic_status wf_compute(civic_diag *d, const wf_problem *p, wf_work *w,
                         wf_outcome *o, wf_trace *trace);
 
+/* Fill category_start (n_categories + 1 entries) from obligations sorted by
+ * category: category c's run is [category_start[c], category_start[c+1]). */
+void wf_category_runs(const int32_t *category, const uint32_t *by_category,
+                      size_t n_obligations, size_t n_categories,
+                      uint32_t *category_start);
+
 /* trace.c */
 civic_status wf_trace_push(wf_trace *t, const wf_trace_entry *e);
 const char *wf_rule_name(wf_rule rule);
@@ -125,8 +136,10 @@ struct civic_waterfall_result {
   size_t n_categories, cap_categories;
   const char **category_names;
   int32_t *income_category, *obligation_category;
-  uint32_t *order;
-  const char **ids; /* scratch for duplicate checks */
+  uint32_t *order, *by_category, *category_start;
+  const char **ids;      /* scratch for duplicate checks */
+  const char **cat_text; /* category/earmark strings, for interning */
+  uint32_t *cat_idx, *cat_tmp;
   wf_work work;
   wf_trace trace;
 };

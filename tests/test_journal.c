@@ -1,10 +1,10 @@
 /* The journal: replay, torn tails, damage detection (every single byte
  * flipped), hash links, signatures, locking, verify and export. */
 #include <civic/civic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -75,12 +75,11 @@ static void make_journal(const char *path, char hex[65]) {
   ck_assert_int_eq(civic_keypair_new_hex(&pk, &sk), CIVIC_OK);
   snprintf(data, sizeof data, "{\"key\": \"k\", \"public_key\": \"%s\"}", pk);
   ck_assert_int_eq(civic_batch_new(&b), CIVIC_OK);
-  ck_assert_int_eq(civic_batch_add_event(b, "reg", "civic.key.register", "m",
-                                         0, data),
-                   CIVIC_OK);
-  ck_assert_int_eq(civic_batch_add_pending(b, "t2", "b", "a", 20, "EUR", 0,
-                                           NULL),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_batch_add_event(b, "reg", "civic.key.register", "m", 0, data),
+      CIVIC_OK);
+  ck_assert_int_eq(
+      civic_batch_add_pending(b, "t2", "b", "a", 20, "EUR", 0, NULL), CIVIC_OK);
   ck_assert_int_eq(civic_batch_sign(b, "k", sk), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_state_hash_hex(l, hex), CIVIC_OK);
@@ -129,8 +128,7 @@ START_TEST(create_refuses_existing_and_second_writer) {
   civic_ledger_free(l);
   ck_assert_int_eq(civic_ledger_open(&l2, path), CIVIC_OK);
   civic_ledger_free(l2);
-  ck_assert_int_eq(civic_ledger_open(&l, "/nonexistent/dir/x.jnl"),
-                   CIVIC_E_IO);
+  ck_assert_int_eq(civic_ledger_open(&l, "/nonexistent/dir/x.jnl"), CIVIC_E_IO);
   unlink(path);
 }
 END_TEST
@@ -376,7 +374,6 @@ START_TEST(durable_after_post_without_close) {
   unlink(path);
 }
 END_TEST
-
 
 START_TEST(write_failure_poisons_the_handle) {
   /* Make the next append fail (file size limit), as a full disk would. */

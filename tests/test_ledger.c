@@ -101,51 +101,64 @@ END_TEST
 
 START_TEST(every_transfer_refusal_has_its_code) {
   civic_ledger *l = setup();
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": 1, \"asset\": \"USD\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": 1, \"asset\": \"USD\"}]}",
           CIVIC_E_UNKNOWN_ASSET);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"nobody\", \"to\":"
-             " \"escrow\", \"amount\": 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"nobody\", \"to\":"
+          " \"escrow\", \"amount\": 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_UNKNOWN_ACCOUNT);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"nobody\", \"amount\": 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"nobody\", \"amount\": 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_UNKNOWN_ACCOUNT);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"wallet\", \"amount\": 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"wallet\", \"amount\": 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_ASSET_MISMATCH);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"issuer\", \"to\":"
-             " \"wallet\", \"amount\": 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"issuer\", \"to\":"
+          " \"wallet\", \"amount\": 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_ASSET_MISMATCH);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": 0, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": 0, \"asset\": \"EUR\"}]}",
           CIVIC_E_AMOUNT_MUST_BE_POSITIVE);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": -5, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": -5, \"asset\": \"EUR\"}]}",
           CIVIC_E_AMOUNT_MUST_BE_POSITIVE);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"escrow\", \"to\":"
-             " \"escrow\", \"amount\": 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"escrow\", \"to\":"
+          " \"escrow\", \"amount\": 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_ACCOUNTS_MUST_BE_DIFFERENT);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"escrow\", \"to\":"
-             " \"landlord\", \"amount\": 501, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"escrow\", \"to\":"
+          " \"landlord\", \"amount\": 501, \"asset\": \"EUR\"}]}",
           CIVIC_E_EXCEEDS_MIN_BALANCE);
   /* the credit line allows -1000 but not -1001 */
   ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"f1\", \"from\":"
                            " \"fund\", \"to\": \"landlord\", \"amount\":"
                            " 1000, \"asset\": \"EUR\"}]}"),
                    CIVIC_OK);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"fund\", \"to\":"
-             " \"landlord\", \"amount\": 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"fund\", \"to\":"
+          " \"landlord\", \"amount\": 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_EXCEEDS_MIN_BALANCE);
-  refused(l, "{\"transfers\": [{\"id\": \"in1\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": 501, \"asset\": \"EUR\", \"time\": 7,"
-             " \"reference\": \"jan\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"in1\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": 501, \"asset\": \"EUR\", \"time\": 7,"
+          " \"reference\": \"jan\"}]}",
           CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS);
-  refused(l, "{\"transfers\": [{\"id\": \"in1\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": 500, \"asset\": \"EUR\", \"time\": 7,"
-             " \"reference\": \"feb\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"in1\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": 500, \"asset\": \"EUR\", \"time\": 7,"
+          " \"reference\": \"feb\"}]}",
           CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS);
-  refused(l, "{\"transfers\": [{\"id\": \"\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_EMPTY);
   civic_ledger_free(l);
 }
@@ -160,17 +173,21 @@ START_TEST(asset_and_account_refusals) {
   refused(l, "{\"assets\": [{\"code\": \"EUR\", \"scale\": 3}]}",
           CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS);
   refused(l, "{\"assets\": [{\"code\": \"\", \"scale\": 3}]}", CIVIC_E_EMPTY);
-  refused(l, "{\"accounts\": [{\"id\": \"a\", \"asset\": \"USD\","
-             " \"min_balance\": 0}]}",
+  refused(l,
+          "{\"accounts\": [{\"id\": \"a\", \"asset\": \"USD\","
+          " \"min_balance\": 0}]}",
           CIVIC_E_UNKNOWN_ASSET);
-  refused(l, "{\"accounts\": [{\"id\": \"a\", \"asset\": \"EUR\","
-             " \"min_balance\": 1}]}",
+  refused(l,
+          "{\"accounts\": [{\"id\": \"a\", \"asset\": \"EUR\","
+          " \"min_balance\": 1}]}",
           CIVIC_E_INVALID_MIN_BALANCE);
-  refused(l, "{\"accounts\": [{\"id\": \"escrow\", \"asset\": \"EUR\","
-             " \"min_balance\": -1}]}",
+  refused(l,
+          "{\"accounts\": [{\"id\": \"escrow\", \"asset\": \"EUR\","
+          " \"min_balance\": -1}]}",
           CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS);
-  refused(l, "{\"accounts\": [{\"id\": \"escrow\", \"asset\": \"HLN\","
-             " \"min_balance\": 0}]}",
+  refused(l,
+          "{\"accounts\": [{\"id\": \"escrow\", \"asset\": \"HLN\","
+          " \"min_balance\": 0}]}",
           CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS);
   refused(l, "{\"accounts\": [{\"id\": \"a\", \"asset\": \"EUR\"}]}",
           CIVIC_E_MISSING_FIELD);
@@ -195,18 +212,22 @@ START_TEST(json_input_errors) {
   refused(l, "{\"transfers\": [", CIVIC_E_MALFORMED_JSON);
   refused(l, "[]", CIVIC_E_MALFORMED_JSON);
   refused(l, "{\"transfers\": {}}", CIVIC_E_WRONG_TYPE);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": 1.5, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": 1.5, \"asset\": \"EUR\"}]}",
           CIVIC_E_NOT_INTEGER);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": \"1\", \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": \"1\", \"asset\": \"EUR\"}]}",
           CIVIC_E_WRONG_TYPE);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
-             " \"escrow\", \"amount\": 9223372036854775808, \"asset\":"
-             " \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"agency\", \"to\":"
+          " \"escrow\", \"amount\": 9223372036854775808, \"asset\":"
+          " \"EUR\"}]}",
           CIVIC_E_OVERFLOW);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"to\": \"escrow\", \"amount\":"
-             " 1, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"to\": \"escrow\", \"amount\":"
+          " 1, \"asset\": \"EUR\"}]}",
           CIVIC_E_MISSING_FIELD);
   refused(l, "{\"transfers\": [7]}", CIVIC_E_WRONG_TYPE);
   refused(l, "{\"events\": [{\"id\": \"e\", \"type\": \"t\", \"data\": 5}]}",
@@ -260,21 +281,25 @@ START_TEST(two_phase_transfers) {
   ck_assert_int_eq(civic_ledger_account_get(l, "landlord", &v), CIVIC_OK);
   ck_assert_int_eq(v.credits_pending, 300);
   /* the reservation counts against min_balance */
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"from\": \"escrow\", \"to\":"
-             " \"landlord\", \"amount\": 201, \"asset\": \"EUR\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"from\": \"escrow\", \"to\":"
+          " \"landlord\", \"amount\": 201, \"asset\": \"EUR\"}]}",
           CIVIC_E_EXCEEDS_MIN_BALANCE);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"p1\","
-             " \"amount\": 301}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"p1\","
+          " \"amount\": 301}]}",
           CIVIC_E_POST_EXCEEDS_PENDING);
   refused(l, "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"nope\"}]}",
           CIVIC_E_PENDING_NOT_FOUND);
   refused(l, "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"in1\"}]}",
           CIVIC_E_NOT_PENDING);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"p1\","
-             " \"to\": \"fund\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"p1\","
+          " \"to\": \"fund\"}]}",
           CIVIC_E_PENDING_MISMATCH);
-  refused(l, "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"p1\","
-             " \"amount\": 0}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"x\", \"post_pending\": \"p1\","
+          " \"amount\": 0}]}",
           CIVIC_E_AMOUNT_MUST_BE_POSITIVE);
   ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"p1-post\","
                            " \"post_pending\": \"p1\", \"amount\": 250}]}"),
@@ -287,10 +312,11 @@ START_TEST(two_phase_transfers) {
   ck_assert_int_eq(tv.pending_state, CIVIC_PENDING_POSTED);
   refused(l, "{\"transfers\": [{\"id\": \"y\", \"void_pending\": \"p1\"}]}",
           CIVIC_E_PENDING_ALREADY_POSTED);
-  ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"p2\", \"from\":"
-                           " \"escrow\", \"to\": \"landlord\", \"amount\":"
-                           " 100, \"asset\": \"EUR\", \"pending\": true},"
-                           " {\"id\": \"p2-void\", \"void_pending\": \"p2\"}]}"),
+  ck_assert_int_eq(post(l,
+                        "{\"transfers\": [{\"id\": \"p2\", \"from\":"
+                        " \"escrow\", \"to\": \"landlord\", \"amount\":"
+                        " 100, \"asset\": \"EUR\", \"pending\": true},"
+                        " {\"id\": \"p2-void\", \"void_pending\": \"p2\"}]}"),
                    CIVIC_OK);
   ck_assert_int_eq(civic_ledger_account_get(l, "escrow", &v), CIVIC_OK);
   ck_assert_int_eq(v.balance, 250);
@@ -301,12 +327,11 @@ START_TEST(two_phase_transfers) {
   {
     civic_batch *b = NULL;
     ck_assert_int_eq(civic_batch_new(&b), CIVIC_OK);
-    ck_assert_int_eq(civic_batch_add_pending(b, "p3", "escrow", "landlord",
-                                             50, "EUR", 1, "r"),
+    ck_assert_int_eq(civic_batch_add_pending(b, "p3", "escrow", "landlord", 50,
+                                             "EUR", 1, "r"),
                      CIVIC_OK);
-    ck_assert_int_eq(civic_batch_add_post_pending(b, "p3-post", "p3", 0, 2,
-                                                  NULL),
-                     CIVIC_OK);
+    ck_assert_int_eq(
+        civic_batch_add_post_pending(b, "p3-post", "p3", 0, 2, NULL), CIVIC_OK);
     ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_OK);
     ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_OK); /* retry */
     civic_batch_clear(b);
@@ -332,22 +357,26 @@ START_TEST(overflow_is_refused) {
               " \"transfers\": [{\"id\": \"t1\", \"from\": \"a\", \"to\":"
               " \"b\", \"amount\": 9223372036854775807, \"asset\": \"E\"}]}"),
       CIVIC_OK);
-  refused(l, "{\"transfers\": [{\"id\": \"t2\", \"from\": \"c\", \"to\":"
-             " \"b\", \"amount\": 1, \"asset\": \"E\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"t2\", \"from\": \"c\", \"to\":"
+          " \"b\", \"amount\": 1, \"asset\": \"E\"}]}",
           CIVIC_E_OVERFLOWS_BALANCE);
-  refused(l, "{\"transfers\": [{\"id\": \"t2\", \"from\": \"a\", \"to\":"
-             " \"c\", \"amount\": 2, \"asset\": \"E\"}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"t2\", \"from\": \"a\", \"to\":"
+          " \"c\", \"amount\": 2, \"asset\": \"E\"}]}",
           CIVIC_E_OVERFLOWS_BALANCE);
   ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"p1\", \"from\":"
                            " \"c\", \"to\": \"a\", \"amount\":"
                            " 9223372036854775807, \"asset\": \"E\","
                            " \"pending\": true}]}"),
                    CIVIC_OK);
-  refused(l, "{\"transfers\": [{\"id\": \"p2\", \"from\": \"c\", \"to\":"
-             " \"b\", \"amount\": 1, \"asset\": \"E\", \"pending\": true}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"p2\", \"from\": \"c\", \"to\":"
+          " \"b\", \"amount\": 1, \"asset\": \"E\", \"pending\": true}]}",
           CIVIC_E_OVERFLOWS_PENDING);
-  refused(l, "{\"transfers\": [{\"id\": \"p2\", \"from\": \"b\", \"to\":"
-             " \"a\", \"amount\": 1, \"asset\": \"E\", \"pending\": true}]}",
+  refused(l,
+          "{\"transfers\": [{\"id\": \"p2\", \"from\": \"b\", \"to\":"
+          " \"a\", \"amount\": 1, \"asset\": \"E\", \"pending\": true}]}",
           CIVIC_E_OVERFLOWS_PENDING);
   civic_ledger_free(l);
 }
@@ -376,8 +405,9 @@ START_TEST(events_are_idempotent_and_canonical) {
   ck_assert_int_eq(civic_ledger_event_find(l, "c1", &ev), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_event_find(l, "c2", &ev),
                    CIVIC_E_UNKNOWN_REFERENCE);
-  refused(l, "{\"events\": [{\"id\": \"c1\", \"type\": \"settle.consent\","
-             " \"actor\": \"muni\", \"time\": 5, \"data\": {\"z\": 2}}]}",
+  refused(l,
+          "{\"events\": [{\"id\": \"c1\", \"type\": \"settle.consent\","
+          " \"actor\": \"muni\", \"time\": 5, \"data\": {\"z\": 2}}]}",
           CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS);
   refused(l, "{\"events\": [{\"id\": \"c9\", \"type\": \"\", \"data\": {}}]}",
           CIVIC_E_EMPTY);
@@ -402,9 +432,10 @@ START_TEST(queries_history_reference_balance_at) {
   civic_ledger *l = setup();
   int64_t b = 0;
   char *out = NULL;
-  ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"r1\", \"from\":"
-                           " \"escrow\", \"to\": \"landlord\", \"amount\":"
-                           " 200, \"asset\": \"EUR\", \"reference\": \"rent\"}]}"),
+  ck_assert_int_eq(post(l,
+                        "{\"transfers\": [{\"id\": \"r1\", \"from\":"
+                        " \"escrow\", \"to\": \"landlord\", \"amount\":"
+                        " 200, \"asset\": \"EUR\", \"reference\": \"rent\"}]}"),
                    CIVIC_OK);
   ck_assert_int_eq(civic_ledger_balance_at(l, "escrow", 1, &b), CIVIC_OK);
   ck_assert_int_eq(b, 500);
@@ -442,57 +473,58 @@ START_TEST(key_registry_and_signatures) {
   ck_assert_int_eq(civic_keypair_new_hex(&pk2, &sk2), CIVIC_OK);
   ck_assert_int_eq(civic_batch_new(&b), CIVIC_OK);
   /* unknown key */
-  ck_assert_int_eq(civic_batch_add_transfer(b, "s1", "agency", "escrow", 1,
-                                            "EUR", 0, NULL),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_batch_add_transfer(b, "s1", "agency", "escrow", 1, "EUR", 0, NULL),
+      CIVIC_OK);
   ck_assert_int_eq(civic_batch_sign(b, "muni-1", sk), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_E_UNKNOWN_KEY);
   ck_assert_int_eq(civic_batch_sign(b, "muni-1", "abc"), CIVIC_E_INVALID_KEY);
   /* self-registering bootstrap batch */
   snprintf(json, sizeof json, "{\"key\": \"muni-1\", \"public_key\": \"%s\"}",
            pk);
-  ck_assert_int_eq(civic_batch_add_event(b, "k1", "civic.key.register",
-                                         "muni", 0, json),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_batch_add_event(b, "k1", "civic.key.register", "muni", 0, json),
+      CIVIC_OK);
   ck_assert_int_eq(civic_batch_sign(b, "muni-1", sk), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_OK);
   /* wrong secret for the key */
   civic_batch_clear(b);
-  ck_assert_int_eq(civic_batch_add_transfer(b, "s2", "agency", "escrow", 1,
-                                            "EUR", 0, NULL),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_batch_add_transfer(b, "s2", "agency", "escrow", 1, "EUR", 0, NULL),
+      CIVIC_OK);
   ck_assert_int_eq(civic_batch_sign(b, "muni-1", sk2), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_E_SIGNATURE_INVALID);
   /* re-registering with another key */
   snprintf(json, sizeof json, "{\"key\": \"muni-1\", \"public_key\": \"%s\"}",
            pk2);
-  ck_assert_int_eq(civic_batch_add_event(b, "k2", "civic.key.register",
-                                         "muni", 0, json),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_batch_add_event(b, "k2", "civic.key.register", "muni", 0, json),
+      CIVIC_OK);
   ck_assert_int_eq(civic_batch_sign(b, "muni-1", sk), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_E_KEY_EXISTS);
   civic_batch_clear(b);
-  ck_assert_int_eq(civic_batch_add_event(b, "k3", "civic.key.register",
-                                         "muni", 0, "{\"key\": \"m2\","
+  ck_assert_int_eq(civic_batch_add_event(b, "k3", "civic.key.register", "muni",
+                                         0,
+                                         "{\"key\": \"m2\","
                                          " \"public_key\": \"zz\"}"),
                    CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_E_INVALID_KEY);
   civic_batch_clear(b);
-  ck_assert_int_eq(civic_batch_add_event(b, "k4", "civic.key.revoke", "muni",
-                                         0, "{\"key\": \"nope\"}"),
+  ck_assert_int_eq(civic_batch_add_event(b, "k4", "civic.key.revoke", "muni", 0,
+                                         "{\"key\": \"nope\"}"),
                    CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_E_UNKNOWN_KEY);
   /* revoke, then a batch signed by the revoked key is refused */
   civic_batch_clear(b);
-  ck_assert_int_eq(civic_batch_add_event(b, "k5", "civic.key.revoke", "muni",
-                                         0, "{\"key\": \"muni-1\"}"),
+  ck_assert_int_eq(civic_batch_add_event(b, "k5", "civic.key.revoke", "muni", 0,
+                                         "{\"key\": \"muni-1\"}"),
                    CIVIC_OK);
   ck_assert_int_eq(civic_batch_sign(b, "muni-1", sk), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_OK);
   civic_batch_clear(b);
-  ck_assert_int_eq(civic_batch_add_transfer(b, "s3", "agency", "escrow", 1,
-                                            "EUR", 0, NULL),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_batch_add_transfer(b, "s3", "agency", "escrow", 1, "EUR", 0, NULL),
+      CIVIC_OK);
   ck_assert_int_eq(civic_batch_sign(b, "muni-1", sk), CIVIC_OK);
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_E_KEY_REVOKED);
   civic_batch_free(b);
@@ -558,9 +590,8 @@ static void random_batch(civic_test_rng *rng, civic_batch *b, int round,
                (int)civic_test_rng_below(rng, (uint64_t)*next_id));
       if (what == 2)
         ck_assert_int_eq(civic_batch_add_post_pending(
-                             b, id, pid,
-                             (int64_t)civic_test_rng_below(rng, 50), round,
-                             NULL),
+                             b, id, pid, (int64_t)civic_test_rng_below(rng, 50),
+                             round, NULL),
                          CIVIC_OK);
       else
         ck_assert_int_eq(civic_batch_add_void_pending(b, id, pid, round, NULL),
@@ -574,9 +605,9 @@ static void random_batch(civic_test_rng *rng, civic_batch *b, int round,
   }
   if (civic_test_rng_below(rng, 4) == 0) {
     snprintf(id, sizeof id, "ev%d", (int)civic_test_rng_below(rng, 40));
-    ck_assert_int_eq(civic_batch_add_event(b, id, "test.ev", "me", 1,
-                                           "{\"k\": 1}"),
-                     CIVIC_OK);
+    ck_assert_int_eq(
+        civic_batch_add_event(b, id, "test.ev", "me", 1, "{\"k\": 1}"),
+        CIVIC_OK);
   }
 }
 
@@ -585,8 +616,7 @@ static void check_sums_zero(civic_ledger *l) {
   int i;
   char id[16];
   for (i = 0; i < 2 * N_ACCOUNTS; i++) {
-    snprintf(id, sizeof id, "%c%d", i < N_ACCOUNTS ? 'e' : 'h',
-             i % N_ACCOUNTS);
+    snprintf(id, sizeof id, "%c%d", i < N_ACCOUNTS ? 'e' : 'h', i % N_ACCOUNTS);
     sum[i / N_ACCOUNTS] += bal(l, id);
   }
   ck_assert_int_eq(sum[0], 0);
@@ -601,14 +631,13 @@ static void setup_random(civic_ledger *l) {
   ck_assert_int_eq(civic_batch_add_asset(b, "EUR", 2), CIVIC_OK);
   ck_assert_int_eq(civic_batch_add_asset(b, "HLN", 0), CIVIC_OK);
   for (i = 0; i < 2 * N_ACCOUNTS; i++) {
-    snprintf(id, sizeof id, "%c%d", i < N_ACCOUNTS ? 'e' : 'h',
-             i % N_ACCOUNTS);
-    ck_assert_int_eq(civic_batch_add_account(
-                         b, id, i < N_ACCOUNTS ? "EUR" : "HLN",
-                         i % N_ACCOUNTS == 0   ? CIVIC_NO_MIN_BALANCE
-                         : i % N_ACCOUNTS == 1 ? -200
-                                               : 0),
-                     CIVIC_OK);
+    snprintf(id, sizeof id, "%c%d", i < N_ACCOUNTS ? 'e' : 'h', i % N_ACCOUNTS);
+    ck_assert_int_eq(
+        civic_batch_add_account(b, id, i < N_ACCOUNTS ? "EUR" : "HLN",
+                                i % N_ACCOUNTS == 0   ? CIVIC_NO_MIN_BALANCE
+                                : i % N_ACCOUNTS == 1 ? -200
+                                                      : 0),
+        CIVIC_OK);
   }
   ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_OK);
   civic_batch_free(b);
@@ -701,8 +730,8 @@ START_TEST(concurrent_durable_posts) {
   pthread_t th[4];
   thread_arg args[4];
   int i;
-  snprintf(path, sizeof path, "%s/test_ledger_threads_%d.jnl",
-           CIVIC_BINARY_DIR, (int)getpid());
+  snprintf(path, sizeof path, "%s/test_ledger_threads_%d.jnl", CIVIC_BINARY_DIR,
+           (int)getpid());
   unlink(path);
   ck_assert_int_eq(civic_ledger_create(&l, path), CIVIC_OK);
   setup_random(l);

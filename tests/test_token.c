@@ -695,6 +695,7 @@ static void expect_same_after_reload(civic_ledger *l, civic_token *t) {
 
 START_TEST(random_operation_sequences) {
   civic_test_rng rng = {2026};
+  int64_t expired_total = 0;
   int run;
   for (run = 0; run < 12; run++) {
     civic_ledger *l;
@@ -727,9 +728,11 @@ START_TEST(random_operation_sequences) {
       check_invariants(l, t, now);
     }
     expect_same_after_reload(l, t);
+    expired_total += t->expired;
     civic_token_free(t);
     civic_ledger_free(l);
   }
+  ck_assert_msg(expired_total > 0, "no lot ever expired");
   /* every kind of operation really happened, many times */
   for (run = 0; run < 12; run++)
     ck_assert_msg(g_succeeded[run] >= 30, "operation %d succeeded %d times",

@@ -492,6 +492,106 @@ START_TEST(batch_matches_plan_api) {
 }
 END_TEST
 
+/* Plans far beyond 16 items take the sorting paths (duplicate check,
+ * category interning, category runs, remainder ranking): same invariants,
+ * same answer in any order, duplicates still found. */
+START_TEST(large_plans_take_the_sorting_paths) {
+  enum { NO = 600, NI = 300 };
+  civic_test_rng rng = {31337};
+  static char ob_id[NO][12], ob_cat[NO][12], in_id[NI][12], in_cat[NI][12];
+  static int64_t ob_amount[NO], ob_prio[NO], in_amount[NI];
+  static int ob_g[NO], in_has[NI];
+  static size_t perm[NO], perm2[NO], iperm[NI], iperm2[NI];
+  static int64_t paid[NO];
+  civic_waterfall_plan *plan = NULL;
+  civic_waterfall_result *res = NULL;
+  civic_ctx *ctx = NULL;
+  int pass;
+  size_t i;
+  civic_i128 in = 0, out = 0;
+  ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
+  ck_assert_int_eq(civic_waterfall_plan_new(&plan), CIVIC_OK);
+  ck_assert_int_eq(civic_waterfall_result_new(&res), CIVIC_OK);
+  for (i = 0; i < NO; i++) {
+    snprintf(ob_id[i], sizeof ob_id[i], "o%zu", (i * 7919) % NO);
+    snprintf(ob_cat[i], sizeof ob_cat[i], "c%u",
+             (unsigned)civic_test_rng_below(&rng, 80));
+    ob_amount[i] = (int64_t)civic_test_rng_below(&rng, 100000);
+    ob_prio[i] = (int64_t)civic_test_rng_below(&rng, 6);
+    ob_g[i] = (int)civic_test_rng_below(&rng, 2);
+  }
+  for (i = 0; i < NI; i++) {
+    snprintf(in_id[i], sizeof in_id[i], "i%zu", i);
+    snprintf(in_cat[i], sizeof in_cat[i], "c%u",
+             (unsigned)civic_test_rng_below(&rng, 100)); /* some unused */
+    in_has[i] = (int)civic_test_rng_below(&rng, 3) != 0;
+    in_amount[i] = (int64_t)civic_test_rng_below(&rng, 150000);
+    in += in_amount[i];
+  }
+  for (pass = 0; pass < 2; pass++) {
+    size_t *op = pass ? perm2 : perm, *ip = pass ? iperm2 : iperm;
+    shuffle(&rng, op, NO);
+    shuffle(&rng, ip, NI);
+    ck_assert_int_eq(civic_waterfall_plan_reset(plan), CIVIC_OK);
+    ck_assert_int_eq(civic_waterfall_plan_set_policy(plan, 50000, 1, 100),
+                     CIVIC_OK);
+    for (i = 0; i < NI; i++)
+      ck_assert_int_eq(
+          civic_waterfall_plan_add_income(plan, in_id[ip[i]], in_amount[ip[i]],
+                                          in_has[ip[i]] ? in_cat[ip[i]] : NULL),
+          CIVIC_OK);
+    for (i = 0; i < NO; i++)
+      ck_assert_int_eq(civic_waterfall_plan_add_obligation(
+                           plan, ob_id[op[i]], ob_cat[op[i]], ob_prio[op[i]],
+                           ob_amount[op[i]], ob_g[op[i]]),
+                       CIVIC_OK);
+    ck_assert_int_eq(civic_waterfall_run(ctx, plan, 0, res), CIVIC_OK);
+    out = civic_waterfall_result_recovery(res) +
+          civic_waterfall_result_living_allowance(res) -
+          civic_waterfall_result_top_up(res);
+    for (i = 0; i < NO; i++) {
+      int64_t p = civic_waterfall_result_paid_earmarked(res, i) +
+                  civic_waterfall_result_paid_general(res, i);
+      ck_assert(p + civic_waterfall_result_covered(res, i) +
+                    civic_waterfall_result_unpaid(res, i) ==
+                ob_amount[op[i]]);
+      out += p;
+      if (pass == 0)
+        paid[op[i]] = p;
+      else
+        ck_assert(paid[op[i]] == p);
+    }
+    ck_assert(in == out);
+  }
+  /* one duplicated id among hundreds is still found */
+  ck_assert_int_eq(
+      civic_waterfall_plan_add_obligation(plan, ob_id[123], "x", 0, 1, 0),
+      CIVIC_OK);
+  ck_assert_int_eq(civic_waterfall_run(ctx, plan, 0, res),
+                   CIVIC_E_DUPLICATE_ID);
+  civic_waterfall_result_free(res);
+  civic_waterfall_plan_free(plan);
+  civic_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(empty_batch) {
+  civic_waterfall_batch *batch = NULL;
+  civic_ctx *ctx = NULL;
+  ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
+  ck_assert_int_eq(civic_waterfall_batch_new(&batch), CIVIC_OK);
+  ck_assert_int_eq(civic_waterfall_batch_run(ctx, batch), CIVIC_OK);
+  ck_assert_int_eq((int)civic_waterfall_batch_column_length(
+                       batch, CIVIC_WATERFALL_COL_LIVING_ALLOWANCE),
+                   0);
+  ck_assert_int_eq(civic_waterfall_batch_get_column(
+                       batch, CIVIC_WATERFALL_COL_LIVING_ALLOWANCE, NULL, 0),
+                   CIVIC_OK);
+  civic_waterfall_batch_free(batch);
+  civic_ctx_free(ctx);
+}
+END_TEST
+
 /* ---- API behaviour and messages ---- */
 
 static const char *EXAMPLE =
@@ -700,6 +800,8 @@ int main(void) {
   tcase_add_test(tc, property_invariants_and_permutations);
   tcase_add_test(tc, trace_accounts_for_every_cent);
   tcase_add_test(tc, batch_matches_plan_api);
+  tcase_add_test(tc, large_plans_take_the_sorting_paths);
+  tcase_add_test(tc, empty_batch);
   tcase_add_test(tc, json_explain_option_and_default_form);
   tcase_add_test(tc, explain_text_in_plain_words);
   tcase_add_test(tc, errors_name_the_field);

@@ -183,8 +183,10 @@ int cli_cmd_ledger(int argc, char **argv) {
     civic_status st = civic_ledger_create(&l, argv[1]);
     if (st != CIVIC_OK) {
       char msg[1024];
-      snprintf(msg, sizeof msg, "cannot create journal %s (it must not exist "
-               "yet)", argv[1]);
+      snprintf(msg, sizeof msg,
+               "cannot create journal %s (it must not exist "
+               "yet)",
+               argv[1]);
       return cli_fail(st, msg);
     }
     civic_ledger_free(l);

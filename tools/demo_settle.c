@@ -70,7 +70,7 @@ static const demo_resident RESIDENTS[] = {
      0,
      "monthly"},
     {"dirk",
-     "repaying October's advance; fixed EUR 500,00 allowance with a buffer",
+     "repaying October's advance; fixed EUR 500.00 allowance with a buffer",
      {{"ww-uitkering", "agency:uwv", 185000, 25, 25, NULL}, {0}},
      80000,
      13000,
@@ -137,7 +137,7 @@ static char *demo_plan(const demo_resident *r, const char *period,
       obligation("rent", "rent", 0, r->rent, 1, "payee:woonstad", 1),
       obligation("energy", "energy", 1, r->energy, 1, "payee:eneco", 1),
       obligation("insurance", "health_insurance", 2, r->insurance, 1,
-                 "payee:zilveren-kruis", 1),
+                 "payee:cz", 1),
       obligation("water", "water", 3, r->water, 1, "payee:vitens", 15));
   if (r->debt > 0)
     json_array_append_new(obls, obligation("debt-plan", "debt", 4, r->debt, 0,

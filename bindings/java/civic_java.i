@@ -64,9 +64,12 @@ static void civic_java_throw(JNIEnv *jenv, int status, const char *name,
 
 %include <typemaps.i>
 %include <enumtypeunsafe.swg>
-/* Constants are read through JNI getters (%javaconst(0), SWIG's default):
- * a macro such as `(1u << 3)` or INT64_MIN is valid C but not Java, and a
- * header added tomorrow must not break the Java compile. */
+/* Constants as Java literals (enum values and the string macros; the
+ * getter form would not go through the UTF-8 typemaps above). A new macro
+ * whose C expression is not also Java (INT64_MIN, `1u << 3`) needs a line
+ * here: %javaconst(0) NAME; or %ignore NAME;. */
+%javaconst(1);
+%javaconst(0) CIVIC_VERSION_NUMBER;
 %ignore CIVIC_NO_MIN_BALANCE; /* INT64_MIN: Java has Ledger.NO_MIN_BALANCE */
 
 /* ---- strings in: String -> NUL-terminated UTF-8 byte[] ------------------ */

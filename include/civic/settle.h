@@ -87,6 +87,9 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_settle_consent_revoke(
 
 /**
  * Whether consent is in force for @p resident.
+ * @param ctx      optional error context.
+ * @param ledger   the ledger (read only).
+ * @param resident resident id.
  * @param[out] granted receives 1 when in force, 0 otherwise (never granted,
  *             or revoked).
  * @return ::CIVIC_OK or ::CIVIC_E_INVALID_ARGUMENT / a bad resident id.
@@ -141,7 +144,12 @@ civic_settle_period_json(civic_ctx *ctx, civic_ledger *ledger,
  * arrived by day @p day (strictly after its expected day), and every
  * resident whose latest period carries a flag (advance_cap_reached,
  * advance_over_cap, income_missing). Sorted by resident id byte-wise.
+ * @param ctx    optional error context.
+ * @param ledger the ledger (read only).
+ * @param day    the day of the open periods to judge (0..32).
  * @param[out] out free with ::civic_free.
+ * @return ::CIVIC_OK, ::CIVIC_E_OUT_OF_RANGE, ::CIVIC_E_INVALID_ARGUMENT or
+ *         ::CIVIC_E_NOMEM.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_settle_alerts_json(
     civic_ctx *ctx, const civic_ledger *ledger, int32_t day, char **out);
@@ -149,7 +157,9 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_settle_alerts_json(
 /**
  * Format a result of ::civic_settle_period_json as a readable statement for
  * the resident (amounts as "EUR 1234.56").
- * @param[out] text free with ::civic_free.
+ * @param ctx         optional error context.
+ * @param result_json a result of ::civic_settle_period_json.
+ * @param[out] text   free with ::civic_free.
  * @return ::CIVIC_OK, ::CIVIC_E_MALFORMED_JSON or a missing/mistyped field.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_settle_statement_text(
@@ -157,7 +167,10 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_settle_statement_text(
 
 /**
  * Format an amount in cents as "EUR 1234.56" ("EUR -12.00" when negative)
- * into @p buf (at least 32 bytes).
+ * into @p buf.
+ * @param cents amount in cents.
+ * @param buf   receives the text.
+ * @param cap   size of @p buf; at least 32 bytes.
  * @return ::CIVIC_OK or ::CIVIC_E_INVALID_ARGUMENT (NULL or too small).
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_settle_format_eur(int64_t cents,

@@ -44,7 +44,7 @@ plan 26 false '[]' >"$work/p26.json"
 plan 30 true '[{"id": "tx1", "day": 27, "amount": 150000}]' >"$work/p30.json"
 "$cli" settle run "$L" "$work/p30.json" --text >"$work/statement.txt"
 grep -q "advance EUR 0.00" "$work/statement.txt"
-grep -q "living .*EUR 450.00 to the resident" "$work/statement.txt"
+grep -q "living .*EUR 450.00 to the resident (remainder)" "$work/statement.txt"
 before=$("$cli" ledger balances "$L")
 "$cli" settle run "$L" "$work/p30.json" | grep -q '"posted":\[\]'
 after=$("$cli" ledger balances "$L")

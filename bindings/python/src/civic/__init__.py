@@ -31,6 +31,7 @@ from ._errors import (
 from ._json import dumps as _dumps
 from ._json import loads as _loads
 from .ledger import Ledger
+from .token import Token
 from .waterfall import (
     WaterfallPlan,
     WaterfallResult,
@@ -55,6 +56,7 @@ __all__ = [
     "TokenError",
     "SecurityError",
     "Ledger",
+    "Token",
     "WaterfallPlan",
     "WaterfallResult",
     "waterfall",

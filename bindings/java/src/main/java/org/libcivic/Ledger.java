@@ -36,6 +36,17 @@ public final class Ledger implements AutoCloseable {
   /** Outcome of {@link #post}: the batch's journal position and what it did. */
   public record PostResult(long position, long applied, long skipped) {}
 
+  /**
+   * An Ed25519 key pair as hex (64 and 128 characters). The secret stays a
+   * Java String (not wipeable): keep it in your key store, not in logs.
+   */
+  public record KeyPair(String publicKeyHex, String secretKeyHex) {
+    @Override
+    public String toString() {
+      return "KeyPair[publicKeyHex=" + publicKeyHex + ", secretKeyHex=<hidden>]";
+    }
+  }
+
   /** One account's balance in minor units of its asset. */
   public record AccountBalance(String id, String asset, long balance) {}
 
@@ -91,6 +102,32 @@ public final class Ledger implements AutoCloseable {
     Map<String, Object> r = Json.object(out[0]);
     return new PostResult(
         Json.longOf(r, "position"), Json.longOf(r, "applied"), Json.longOf(r, "skipped"));
+  }
+
+  /**
+   * Like {@link #post}, but the batch is first signed as institution key
+   * {@code keyId} (registered in the ledger's key registry by a
+   * "civic.key.register" event) with its Ed25519 secret key; the signature is
+   * checked now and whenever the journal is verified.
+   */
+  public PostResult postSigned(String batchJson, String keyId, String secretKeyHex) {
+    Objects.requireNonNull(batchJson, "batchJson");
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(secretKeyHex, "secretKeyHex");
+    String[] out = new String[1];
+    use(h -> CivicSwig.civic_ledger_post_json_signed(h, batchJson, keyId, secretKeyHex, out));
+    Map<String, Object> r = Json.object(out[0]);
+    return new PostResult(
+        Json.longOf(r, "position"), Json.longOf(r, "applied"), Json.longOf(r, "skipped"));
+  }
+
+  /** A new institution key pair for {@link #postSigned}. */
+  public static KeyPair newKeyPair() {
+    Civic.init();
+    String[] pub = new String[1];
+    String[] sec = new String[1];
+    CivicSwig.civic_keypair_new_hex(pub, sec);
+    return new KeyPair(pub[0], sec[0]);
   }
 
   /**

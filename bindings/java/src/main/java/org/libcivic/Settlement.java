@@ -91,7 +91,7 @@ public final class Settlement {
     return out[0];
   }
 
-  /** Cents as "EUR 1.234,56" ("EUR -12,00" when negative). */
+  /** Cents as "EUR 1234.56" ("EUR -12.00" when negative), as in settle.h. */
   public static String formatEur(long cents) {
     Civic.init();
     String[] out = new String[1];

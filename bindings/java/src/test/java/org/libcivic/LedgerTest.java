@@ -108,6 +108,28 @@ class LedgerTest {
   }
 
   @Test
+  void signedBatches(@TempDir Path dir) {
+    Ledger.KeyPair uwv = Ledger.newKeyPair();
+    assertEquals(64, uwv.publicKeyHex().length());
+    assertEquals(128, uwv.secretKeyHex().length());
+    assertTrue(!uwv.toString().contains(uwv.secretKeyHex()));
+    Path journal = dir.resolve("signed.journal");
+    try (Ledger l = Ledger.create(journal)) {
+      l.post(setupBatch());
+      l.post("{\"events\": [{\"id\": \"key-uwv-1\", \"type\": \"civic.key.register\", "
+          + "\"actor\": \"uwv\", \"time\": 0, \"data\": {\"key\": \"uwv-1\", "
+          + "\"public_key\": \"" + uwv.publicKeyHex() + "\"}}]}");
+      assertEquals(3, l.postSigned(monthBatch(4, 0), "uwv-1", uwv.secretKeyHex()).applied());
+      String before = l.stateHash();
+      Ledger.KeyPair forger = Ledger.newKeyPair();
+      assertThrows(CivicException.class,
+          () -> l.postSigned(monthBatch(4, 1), "uwv-1", forger.secretKeyHex()));
+      assertEquals(before, l.stateHash());
+    }
+    assertTrue(Ledger.verifyFile(journal).contains("\"ok\":true"));
+  }
+
+  @Test
   void closedLedgerRefusesCalls() {
     Ledger l = Ledger.memory();
     l.close();

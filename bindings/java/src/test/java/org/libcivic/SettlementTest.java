@@ -87,8 +87,9 @@ class SettlementTest {
 
   @Test
   void formatsEuros() {
-    assertEquals("EUR 1.234,56", Settlement.formatEur(123_456));
-    assertEquals("EUR -12,00", Settlement.formatEur(-1_200));
+    assertEquals("EUR 1234.56", Settlement.formatEur(123_456));
+    assertEquals("EUR -12.00", Settlement.formatEur(-1_200));
+    assertEquals("EUR -92233720368547758.08", Settlement.formatEur(Long.MIN_VALUE));
   }
 
   /**

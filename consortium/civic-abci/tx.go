@@ -1,0 +1,211 @@
+package main
+
+// The consortium transaction: a libcivic ledger batch signed by one
+// institution. Form and ownership rules live here; they are pure functions of
+// the transaction bytes plus the key registry, so CheckTx and FinalizeBlock
+// reach the same verdict on every node.
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Tx is the envelope carried by CometBFT (JSON, at most MaxTxBytes).
+type Tx struct {
+	V           int    `json:"v"`           // envelope version, 1
+	Institution string `json:"institution"` // signer = key id in the registry
+	ID          string `json:"id"`          // batch id, "<institution>:<anything>"
+	Batch       string `json:"batch"`       // the libcivic batch JSON, exact signed bytes
+	Signature   string `json:"signature"`   // Ed25519, 128 hex
+}
+
+// ABCI result codes (codespace "civic"). Ledger refusals are
+// CodeLedgerBase + the civic_status number; the log names the status.
+const (
+	CodeOK          uint32 = 0
+	CodeMalformed   uint32 = 1 // envelope or batch not in the accepted form
+	CodeUnknownInst uint32 = 2 // institution has no registered (unrevoked) key
+	CodeBadSig      uint32 = 3 // signature does not verify
+	CodeNotOwner    uint32 = 4 // batch touches another institution's accounts/ids
+	CodeReplay      uint32 = 5 // batch id already committed
+	CodeLedgerBase  uint32 = 1000
+	MaxTxBytes             = 1 << 20
+	sigDomain              = "civic-abci-tx-v1"
+	markerType             = "abci.batch"
+)
+
+var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
+
+// SignBytes is the exact message an institution signs: a domain tag, the
+// chain id (no cross-chain replay), the institution, the batch id and the
+// batch bytes, separated by NUL (none of the first four may contain NUL).
+func SignBytes(chainID, inst, id, batch string) []byte {
+	var b bytes.Buffer
+	for _, s := range []string{sigDomain, chainID, inst, id} {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	b.WriteString(batch)
+	return b.Bytes()
+}
+
+// MakeTx signs batch as institution inst with the 64-byte Ed25519 key.
+func MakeTx(chainID, inst, id string, batch []byte, sk ed25519.PrivateKey) []byte {
+	sig := ed25519.Sign(sk, SignBytes(chainID, inst, id, string(batch)))
+	out, _ := json.Marshal(Tx{V: 1, Institution: inst, ID: id, Batch: string(batch), Signature: hex.EncodeToString(sig)})
+	return out
+}
+
+type txError struct {
+	code uint32
+	msg  string
+}
+
+func (e *txError) Error() string { return e.msg }
+
+func refuse(code uint32, format string, a ...any) *txError {
+	return &txError{code: code, msg: fmt.Sprintf(format, a...)}
+}
+
+// ParseTx decodes the envelope and checks the signature against keys
+// (institution -> public key, from the ledger's key registry).
+func ParseTx(raw []byte, chainID string, keys map[string]ed25519.PublicKey) (*Tx, *txError) {
+	if len(raw) > MaxTxBytes {
+		return nil, refuse(CodeMalformed, "tx: larger than %d bytes", MaxTxBytes)
+	}
+	var tx Tx
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tx); err != nil {
+		return nil, refuse(CodeMalformed, "tx: %v", err)
+	}
+	if tx.V != 1 {
+		return nil, refuse(CodeMalformed, "tx.v: must be 1")
+	}
+	if !idRe.MatchString(tx.Institution) {
+		return nil, refuse(CodeMalformed, "tx.institution: must match %s", idRe)
+	}
+	if !strings.HasPrefix(tx.ID, tx.Institution+":") || len(tx.ID) > 200 || strings.ContainsRune(tx.ID, 0) {
+		return nil, refuse(CodeNotOwner, "tx.id: must start with '%s:' (at most 200 bytes)", tx.Institution)
+	}
+	pk, ok := keys[tx.Institution]
+	if !ok {
+		return nil, refuse(CodeUnknownInst, "tx.institution: '%s' has no registered key", tx.Institution)
+	}
+	sig, err := hex.DecodeString(tx.Signature)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, refuse(CodeMalformed, "tx.signature: must be 128 hex characters")
+	}
+	if !ed25519.Verify(pk, SignBytes(chainID, tx.Institution, tx.ID, tx.Batch), sig) {
+		return nil, refuse(CodeBadSig, "tx.signature: does not verify with the key of '%s'", tx.Institution)
+	}
+	return &tx, nil
+}
+
+// The batch as far as the ownership rules need it. Amounts and every other
+// field stay raw: libcivic parses and validates them.
+type batchForm struct {
+	Assets    []json.RawMessage `json:"assets"`
+	Accounts  []struct {
+		ID string `json:"id"`
+	} `json:"accounts"`
+	Transfers []struct {
+		ID          string  `json:"id"`
+		From        *string `json:"from"`
+		PostPending *string `json:"post_pending"`
+		VoidPending *string `json:"void_pending"`
+	} `json:"transfers"`
+	Events []struct {
+		ID    string          `json:"id"`
+		Type  string          `json:"type"`
+		Actor string          `json:"actor"`
+		Data  json.RawMessage `json:"data"`
+	} `json:"events"`
+}
+
+// CheckOwnership applies the consortium's ownership rule to a batch signed
+// by inst. An institution owns every id that starts with "<inst>:". It may
+// create only its own accounts, debit only its own accounts (the `from` of
+// a transfer or pending transfer; post/void of a pending must name its
+// `from`, which libcivic checks against the pending transfer), use only its
+// own transfer and event ids (so nobody can squat another's ids), act only
+// as itself in events, and touch only its own key in `civic.key.*` events.
+// Crediting another institution's account is allowed: that is a payment.
+func CheckOwnership(inst string, batch []byte) *txError {
+	var b batchForm
+	dec := json.NewDecoder(bytes.NewReader(batch))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		// Unknown top-level keys or wrong shapes: libcivic would refuse them
+		// too, but the consortium refuses them before they reach a block.
+		return refuse(CodeMalformed, "batch: %v", err)
+	}
+	own := func(id string) bool { return strings.HasPrefix(id, inst+":") }
+	for i, a := range b.Accounts {
+		if !own(a.ID) {
+			return refuse(CodeNotOwner, "accounts[%d].id: '%s' is not owned by '%s'", i, a.ID, inst)
+		}
+	}
+	for i, t := range b.Transfers {
+		if !own(t.ID) {
+			return refuse(CodeNotOwner, "transfers[%d].id: '%s' is not owned by '%s'", i, t.ID, inst)
+		}
+		if t.From == nil {
+			return refuse(CodeNotOwner, "transfers[%d].from: required in the consortium (the debited account decides who may sign)", i)
+		}
+		if !own(*t.From) {
+			return refuse(CodeNotOwner, "transfers[%d].from: '%s' is not owned by '%s'", i, *t.From, inst)
+		}
+	}
+	for i, e := range b.Events {
+		if !own(e.ID) {
+			return refuse(CodeNotOwner, "events[%d].id: '%s' is not owned by '%s'", i, e.ID, inst)
+		}
+		if e.Actor != inst {
+			return refuse(CodeNotOwner, "events[%d].actor: must be '%s'", i, inst)
+		}
+		if strings.HasPrefix(e.Type, "abci.") {
+			return refuse(CodeNotOwner, "events[%d].type: 'abci.' is reserved for civic-abci", i)
+		}
+		if strings.HasPrefix(e.Type, "civic.key.") {
+			var d struct {
+				Key string `json:"key"`
+			}
+			if json.Unmarshal(e.Data, &d) != nil || d.Key != inst {
+				return refuse(CodeNotOwner, "events[%d].data.key: an institution may only register or revoke its own key '%s'", i, inst)
+			}
+		}
+	}
+	return nil
+}
+
+// WithMarker appends civic-abci's own event recording that batch id was
+// committed at (height, index) with this tx hash. It lands in the same
+// libcivic batch, so "applied" and "recorded as applied" are one atomic step,
+// and the replay guard survives restarts (it is rebuilt from the journal).
+func WithMarker(batch []byte, tx *Tx, height int64, index int, txHash string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(batch))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	var events []json.RawMessage
+	if raw, ok := m["events"]; ok {
+		if err := json.Unmarshal(raw, &events); err != nil {
+			return nil, err
+		}
+	}
+	marker, _ := json.Marshal(map[string]any{
+		"id": "abci.batch/" + tx.ID, "type": markerType, "actor": tx.Institution, "time": height,
+		"data": map[string]any{"batch": tx.ID, "height": height, "index": index, "tx": txHash},
+	})
+	events = append(events, marker)
+	m["events"], _ = json.Marshal(events)
+	return json.Marshal(m)
+}
