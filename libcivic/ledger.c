@@ -408,9 +408,12 @@ static uint32_t find_key(const civic_ledger *l, const char *s, size_t len,
                          uint64_t h) {
   return table_find(&l->key_t, l->keys.v, sizeof(regkey), h, s, len);
 }
-static uint32_t lookup_account(const civic_ledger *l, const char *s) {
-  size_t len = strlen(s);
+static uint32_t lookup_account_n(const civic_ledger *l, const char *s,
+                                 size_t len) {
   return find_account(l, s, len, hash_str(l, s, len));
+}
+static uint32_t lookup_account(const civic_ledger *l, const char *s) {
+  return lookup_account_n(l, s, strlen(s));
 }
 
 static civic_ledger *ledger_alloc(void) {
@@ -500,13 +503,17 @@ size_t civic_batch_item_count(const civic_batch *b) {
            : 0;
 }
 
-/* Copy a string into the batch text; returns its offset or NONE. */
+/* Copy a string into the batch text; returns its offset or NONE. Each
+ * string is stored as a u32 length, the bytes and a NUL, and the offset
+ * points at the bytes: lengths come back in O(1) (bslen) on the hot path
+ * instead of strlen. */
 static uint32_t batch_str(civic_batch *b, const char *s, size_t len) {
-  size_t off = b->tlen;
-  if (b->tlen + len + 1 > b->tcap) {
+  size_t off = b->tlen + 4;
+  uint32_t n32 = (uint32_t)len;
+  if (b->tlen + len + 5 > b->tcap) {
     size_t cap = b->tcap ? b->tcap : 1024;
     char *n;
-    while (cap < b->tlen + len + 1)
+    while (cap < b->tlen + len + 5)
       cap *= 2;
     if (cap >= NONE)
       return NONE;
@@ -516,9 +523,10 @@ static uint32_t batch_str(civic_batch *b, const char *s, size_t len) {
     b->text = n;
     b->tcap = cap;
   }
+  memcpy(b->text + b->tlen, &n32, 4);
   memcpy(b->text + off, s, len);
   b->text[off + len] = '\0';
-  b->tlen += len + 1;
+  b->tlen += len + 5;
   return (uint32_t)off;
 }
 static uint32_t batch_cstr(civic_batch *b, const char *s) {
@@ -526,6 +534,11 @@ static uint32_t batch_cstr(civic_batch *b, const char *s) {
 }
 static const char *bs(const civic_batch *b, uint32_t off) {
   return b->text + off;
+}
+static size_t bslen(const civic_batch *b, uint32_t off) {
+  uint32_t n;
+  memcpy(&n, b->text + off - 4, 4);
+  return n;
 }
 
 civic_status civic_batch_add_asset(civic_batch *b, const char *code,
@@ -749,10 +762,10 @@ static void enc_i64(uint8_t **p, int64_t v) {
     (*p)[i] = (uint8_t)(u >> (8 * i));
   *p += 8;
 }
-static void enc_str(uint8_t **p, const char *s) {
-  size_t len = strlen(s);
+static void enc_str(uint8_t **p, const civic_batch *b, uint32_t off) {
+  size_t len = bslen(b, off);
   enc_u32(p, (uint32_t)len);
-  memcpy(*p, s, len);
+  memcpy(*p, b->text + off, len);
   *p += len;
 }
 
@@ -774,34 +787,34 @@ static bool encode_body(civic_ledger *l, const civic_batch *b,
   enc_u32(&p, b->transfers.n);
   enc_u32(&p, b->events.n);
   for (i = 0; i < b->assets.n; i++) {
-    enc_str(&p, bs(b, b->assets.v[i].code));
+    enc_str(&p, b, b->assets.v[i].code);
     enc_u32(&p, (uint32_t)b->assets.v[i].scale);
   }
   for (i = 0; i < b->accounts.n; i++) {
     const b_account *a = &b->accounts.v[i];
-    enc_str(&p, bs(b, a->id));
-    enc_str(&p, bs(b, a->asset));
+    enc_str(&p, b, a->id);
+    enc_str(&p, b, a->asset);
     enc_i64(&p, a->min_balance);
   }
   for (i = 0; i < b->transfers.n; i++) {
     const b_transfer *t = &b->transfers.v[i];
     *p++ = t->kind;
-    enc_str(&p, bs(b, t->id));
-    enc_str(&p, bs(b, t->from));
-    enc_str(&p, bs(b, t->to));
+    enc_str(&p, b, t->id);
+    enc_str(&p, b, t->from);
+    enc_str(&p, b, t->to);
     enc_i64(&p, t->amount);
-    enc_str(&p, bs(b, t->asset));
+    enc_str(&p, b, t->asset);
     enc_i64(&p, t->time);
-    enc_str(&p, bs(b, t->reference));
-    enc_str(&p, bs(b, t->pending_id));
+    enc_str(&p, b, t->reference);
+    enc_str(&p, b, t->pending_id);
   }
   for (i = 0; i < b->events.n; i++) {
     const b_event *e = &b->events.v[i];
-    enc_str(&p, bs(b, e->id));
-    enc_str(&p, bs(b, e->type));
-    enc_str(&p, bs(b, e->actor));
+    enc_str(&p, b, e->id);
+    enc_str(&p, b, e->type);
+    enc_str(&p, b, e->actor);
     enc_i64(&p, e->time);
-    enc_str(&p, bs(b, e->data));
+    enc_str(&p, b, e->data);
   }
   *body_len = (size_t)(p - start);
   return true;
@@ -911,6 +924,7 @@ typedef struct apply_ctx {
   size_t applied, skipped;
   /* last asset resolved: batches rarely mix many assets */
   const char *asset_code;
+  size_t asset_len;
   uint32_t asset_idx;
 } apply_ctx;
 
@@ -1060,31 +1074,34 @@ static civic_status resolve_parties(apply_ctx *c, uint32_t i,
   const civic_ledger *l = c->l;
   const char *f = bs(c->b, bt->from), *t = bs(c->b, bt->to),
              *code = bs(c->b, bt->asset);
-  size_t clen = strlen(code);
+  size_t clen = bslen(c->b, bt->asset), flen = bslen(c->b, bt->from),
+         tlen = bslen(c->b, bt->to);
   if (bt->amount <= 0)
     return civic_diag_set(c->d, CIVIC_E_AMOUNT_MUST_BE_POSITIVE,
                           "transfers[%u].amount: must be > 0, got %lld", i,
                           (long long)bt->amount);
-  if (strcmp(f, t) == 0)
+  if (flen == tlen && memcmp(f, t, flen) == 0)
     return civic_diag_set(c->d, CIVIC_E_ACCOUNTS_MUST_BE_DIFFERENT,
                           "transfers[%u]: from and to are both '%s'", i, f);
-  if (c->asset_code != NULL && strcmp(c->asset_code, code) == 0) {
+  if (c->asset_code != NULL && c->asset_len == clen &&
+      memcmp(c->asset_code, code, clen) == 0) {
     *as = c->asset_idx;
   } else {
     *as = find_asset(l, code, clen, hash_str(l, code, clen));
     if (*as != NONE) {
       c->asset_code = l->assets.v[*as].id.s;
+      c->asset_len = clen;
       c->asset_idx = *as;
     }
   }
   if (*as == NONE)
     return civic_diag_set(c->d, CIVIC_E_UNKNOWN_ASSET,
                           "transfers[%u].asset: unknown asset '%s'", i, code);
-  *from = lookup_account(l, f);
+  *from = lookup_account_n(l, f, flen);
   if (*from == NONE)
     return civic_diag_set(c->d, CIVIC_E_UNKNOWN_ACCOUNT,
                           "transfers[%u].from: unknown account '%s'", i, f);
-  *to = lookup_account(l, t);
+  *to = lookup_account_n(l, t, tlen);
   if (*to == NONE)
     return civic_diag_set(c->d, CIVIC_E_UNKNOWN_ACCOUNT,
                           "transfers[%u].to: unknown account '%s'", i, t);
@@ -1244,7 +1261,7 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
   civic_ledger *l = c->l;
   const b_transfer *bt = &c->b->transfers.v[i];
   const char *id = bs(c->b, bt->id);
-  size_t len = strlen(id);
+  size_t len = bslen(c->b, bt->id);
   uint64_t h = l->id_hash.v[i];
   uint32_t found = find_transfer(l, id, len, h);
   transfer t;
@@ -1293,7 +1310,8 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
   {
     const char *ref = bs(c->b, bt->reference);
     t.id.s = arena_strdup(&l->ar, id, len);
-    t.reference = *ref ? arena_strdup(&l->ar, ref, strlen(ref)) : "";
+    t.reference =
+        *ref ? arena_strdup(&l->ar, ref, bslen(c->b, bt->reference)) : "";
     if (t.id.s == NULL || t.reference == NULL)
       return nomem(c);
   }
@@ -1525,8 +1543,8 @@ static civic_status apply_items(apply_ctx *c, const char *signer,
    * slot of a later one is being fetched: with a million transfers the
    * table is far larger than the cache and one miss per lookup dominates. */
   for (i = 0; st == CIVIC_OK && i < b->transfers.n; i++) {
-    const char *id = bs(b, b->transfers.v[i].id);
-    l->id_hash.v[i] = hash_str(l, id, strlen(id));
+    uint32_t off = b->transfers.v[i].id;
+    l->id_hash.v[i] = hash_str(l, bs(b, off), bslen(b, off));
   }
   for (i = 0; st == CIVIC_OK && i < b->transfers.n; i++) {
     if (i + PREFETCH_AHEAD < b->transfers.n && l->transfer_t.slots != NULL)
@@ -1580,7 +1598,7 @@ static civic_status post_locked(civic_ledger *l, const civic_batch *b,
                                 uint64_t *position, size_t *applied,
                                 size_t *skipped, uint64_t *wait_for,
                                 civic_diag *d) {
-  apply_ctx c = {l, b, l->position + 1, d, 0, 0, NULL, 0};
+  apply_ctx c = {l, b, l->position + 1, d, 0, 0, NULL, 0, 0};
   size_t body_len, signer_len = 0, total;
   uint8_t digest[CIVIC_HASH_BYTES], sig[CIVIC_SIGNATURE_BYTES], hash[32];
   const uint8_t *sigp = NULL;
@@ -2551,7 +2569,7 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
   while (off < len) {
     civic_record rec;
     uint64_t number = r->records + 1;
-    apply_ctx c = {l, b, number, d, 0, 0, NULL, 0};
+    apply_ctx c = {l, b, number, d, 0, 0, NULL, 0, 0};
     uint8_t digest[CIVIC_HASH_BYTES];
     counts k;
     r->bad_offset = off;

@@ -890,11 +890,13 @@ static civic_status set_targets(civic_diag *d, run *r) {
   top_cut = min64(r->cut_top, r->fin.top_up);
   r->living_rem = r->fin.living - top_cut;
   r->living = r->living_rem;
-  if (p->fixed)
-    r->living = min64(p->fixed_allowance,
-                      r->living_rem + r->buffer_before); /* no overflow: both
-                                                            bounded by int64
-                                                            sums checked */
+  if (p->fixed) {
+    /* 128 bits: the two may each be near the int64 limit; the minimum with
+     * the fixed allowance always fits. */
+    civic_i128 avail = (civic_i128)r->living_rem + r->buffer_before;
+    r->living =
+        avail < p->fixed_allowance ? (int64_t)avail : p->fixed_allowance;
+  }
   for (i = 0; i < p->npayout; i++)
     if (p->payout_days[i] <= p->as_of)
       j++;
@@ -1196,11 +1198,11 @@ static int64_t reported_covered(const run *r, size_t i) {
 
 static int64_t reported_top_up(const run *r) {
   int64_t capped = r->fin.top_up - min64(r->cut_top, r->fin.top_up);
-  int64_t own = r->fin.living - r->fin.top_up; /* from the resident's money */
-  int64_t paid = r->fixed[F_LIVING].target;
-  if (r->p.fixed)
-    paid = min64(paid, r->living_rem); /* the buffer paid the rest */
-  return min64(r->fin.top_up, max64(capped, paid - own));
+  int64_t own = r->fin.living - r->fin.top_up; /* the resident's money */
+  int64_t from_buffer = max64(0, -r->buffer_net);
+  /* Beyond `capped` only when allowance installments were already paid
+   * against income that then failed to come (flagged advance_over_cap). */
+  return max64(capped, r->fixed[F_LIVING].target - own - from_buffer);
 }
 
 static json_t *result_obligations(const run *r) {

@@ -10,7 +10,7 @@ packages=(
   swig doxygen
   clang libclang-rt-14-dev clang-format llvm
   valgrind abigail-tools
-  python3-dev default-jdk-headless maven
+  python3-dev python3-venv default-jdk-headless maven
 )
 
 missing=()

@@ -379,7 +379,7 @@ START_TEST(write_failure_poisons_the_handle) {
   /* Make the next append fail (file size limit), as a full disk would. */
   char *path = tmp_path("poison"), before[65], after[65];
   civic_ledger *l = NULL;
-  struct rlimit lim;
+  struct rlimit lim, saved;
   size_t len;
   uint8_t *data;
   ck_assert_int_eq(civic_ledger_create(&l, path), CIVIC_OK);
@@ -388,13 +388,16 @@ START_TEST(write_failure_poisons_the_handle) {
   data = read_all(path, &len);
   free(data);
   signal(SIGXFSZ, SIG_IGN);
-  lim.rlim_cur = lim.rlim_max = (rlim_t)len + 10;
+  ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  lim = saved;
+  lim.rlim_cur = (rlim_t)len + 10; /* soft limit only: restorable */
   ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
   ck_assert_int_eq(civic_ledger_post_json(l, B2, NULL), CIVIC_E_IO);
   ck_assert_int_eq(civic_ledger_state_hash_hex(l, after), CIVIC_OK);
   ck_assert_str_eq(before, after);
   ck_assert_int_eq(civic_ledger_post_json(l, B3, NULL),
                    CIVIC_E_LEDGER_POISONED);
+  ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
   civic_ledger_free(l);
   /* the file was cut back: it reopens at the state before the failure */
   ck_assert_int_eq(civic_ledger_open(&l, path), CIVIC_OK);

@@ -104,6 +104,17 @@ static void civic_py_raise(civic_status status, const char *message) {
 %apply int64_t *OUTPUT { int64_t *balance, int64_t *out, int64_t *gross,
                          int64_t *net, int64_t *fee };
 %apply uint64_t *OUTPUT { uint64_t *position };
+%apply int *OUTPUT { int *granted };
+
+/* A small text the call writes into a caller's buffer (civic_settle_format_eur). */
+%typemap(in, numinputs=0) (char *buf, size_t cap) (char civic_text_buf[64]) {
+  civic_text_buf[0] = '\0';
+  $1 = civic_text_buf;
+  $2 = sizeof civic_text_buf;
+}
+%typemap(argout) (char *buf, size_t cap) {
+  $result = SWIG_Python_AppendOutput($result, PyUnicode_FromString($1));
+}
 
 /* ---- int64 columns through the buffer protocol (numpy, array('q')) ----- */
 
@@ -171,6 +182,9 @@ static int civic_py_int64_buffer(PyObject *obj, Py_buffer *view, int writable) {
 %thread civic_waterfall_batch_set_column;
 %thread civic_waterfall_batch_get_column;
 %thread civic_waterfall_plan_load_json;
+%thread civic_settle_period_json;
+%thread civic_settle_alerts_json;
+%thread civic_token_redeem;
 
 /* Declared-but-not-yet-defined functions (generated at build time). */
 %include "civic_missing.i"

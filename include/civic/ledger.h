@@ -49,7 +49,10 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_create(civic_ledger **out,
 /**
  * Open an existing journal, replaying and checking every record. A torn tail
  * left by a crash is cut back to the last whole record; any other damage is
- * refused with a message naming the record.
+ * refused (::CIVIC_E_JOURNAL_CORRUPT, ::CIVIC_E_JOURNAL_BROKEN_LINK,
+ * ::CIVIC_E_SIGNATURE_INVALID, ...). On failure no handle is returned: call
+ * ::civic_ledger_verify_file for the message naming the record. A second
+ * writer on the same file gets ::CIVIC_E_JOURNAL_LOCKED.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_open(civic_ledger **out,
                                                          const char *path);
@@ -61,7 +64,15 @@ CIVIC_API void civic_ledger_free(civic_ledger *ledger);
 CIVIC_API const char *civic_ledger_errmsg(const civic_ledger *ledger);
 
 /**
- * Apply one batch given as JSON (spec section 9 form), all or nothing.
+ * Apply one batch given as JSON (spec section 9 form), all or nothing:
+ * `{"assets": [{"code","scale"}], "accounts": [{"id","asset","min_balance"}],
+ * "transfers": [{"id","from","to","amount","asset","time"?,"reference"?,
+ * "pending"?: true} | {"id","post_pending": ID,"amount"?} |
+ * {"id","void_pending": ID}], "events": [{"id","type","actor"?,"time"?,
+ * "data": {}}]}`, every list optional (docs/ledger.md). Refusals give their
+ * own code (::CIVIC_E_EXCEEDS_MIN_BALANCE, ::CIVIC_E_UNKNOWN_ACCOUNT, ...)
+ * and ::civic_ledger_errmsg names the item ("transfers[3].amount: ...").
+ * Thread-safe; durable on return for a journalled ledger.
  * @param[out] result optional; receives JSON
  *   `{"position": n, "applied": n, "skipped": n}` to free with ::civic_free.
  */

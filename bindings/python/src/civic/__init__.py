@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Union
 
-from . import capi
+from . import capi, settle, synthetic
 from ._context import ctx as _ctx
 from ._errors import (
     CivicError,
@@ -57,6 +57,7 @@ __all__ = [
     "SecurityError",
     "Ledger",
     "Token",
+    "settle",
     "WaterfallPlan",
     "WaterfallResult",
     "waterfall",
