@@ -133,7 +133,12 @@ net_stop_all() {
 # runs longer than SECONDS.
 watchdog() {
   local me=$$
-  (sleep "$1" && echo "TIMEOUT: over $1 s, stopping" >&2 && kill -TERM "$me") &
+  (
+    trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+    sleep "$1" &
+    sp=$!
+    wait "$sp" && echo "TIMEOUT: over $1 s, stopping" >&2 && kill -TERM "$me"
+  ) &
   WATCHDOG_PID=$!
 }
 

@@ -239,7 +239,8 @@ civic_status civic_journal_open(civic_diag *d, const char *path, bool writable,
   }
   /* Map the file rather than copy it: replay reads it once, front to back. */
   if (sb.st_size > 0) {
-    void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ,
+                     MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (map == MAP_FAILED) {
       civic_status st = io_error(d, "cannot map", path);
       close(fd);

@@ -848,20 +848,39 @@ static uint8_t dec_u8(reader *r) {
   return *r->p++;
 }
 /* A string: copied into the batch, refused if it holds a NUL. */
+/* The batch text was reserved for the whole body (decode_body), and a
+ * body string (u32 length, bytes) has the batch text's layout but for the
+ * NUL, so one copy of length and bytes does. */
 static uint32_t dec_str(reader *r, civic_batch *b) {
   uint32_t len = dec_u32(r), off;
   if (r->bad || (size_t)(r->end - r->p) < len ||
-      memchr(r->p, '\0', len) != NULL) {
+      memchr(r->p, '\0', len) != NULL || b->tlen + len + 5 > b->tcap) {
     r->bad = true;
     return 0;
   }
-  off = batch_str(b, (const char *)r->p, len);
-  if (off == NONE) {
-    r->bad = true;
-    return 0;
-  }
+  memcpy(b->text + b->tlen, r->p - 4, (size_t)len + 4);
+  off = (uint32_t)(b->tlen + 4);
+  b->text[off + len] = '\0';
+  b->tlen += (size_t)len + 5;
   r->p += len;
   return off;
+}
+
+/* Room for every string of a body of `len` bytes: each takes its 4 + n
+ * bytes plus one NUL, and there are at most len / 4 of them. */
+static bool batch_text_reserve(civic_batch *b, size_t len) {
+  size_t need = len + len / 4 + 16;
+  char *n;
+  if (need <= b->tcap)
+    return true;
+  if (need >= NONE)
+    return false;
+  n = realloc(b->text, need);
+  if (n == NULL)
+    return false;
+  b->text = n;
+  b->tcap = need;
+  return true;
 }
 
 /* Decode a body into b (cleared first). false on malformed bytes. */
@@ -875,8 +894,9 @@ static bool decode_body(civic_batch *b, const uint8_t *body, size_t len) {
   ne = dec_u32(&r);
   /* each item takes at least 4 bytes: refuse counts the body cannot hold */
   if (r.bad || (uint64_t)na + nc + nt + ne > len / 4 ||
-      !VEC_RESERVE(b->assets, na) || !VEC_RESERVE(b->accounts, nc) ||
-      !VEC_RESERVE(b->transfers, nt) || !VEC_RESERVE(b->events, ne))
+      !batch_text_reserve(b, len) || !VEC_RESERVE(b->assets, na) ||
+      !VEC_RESERVE(b->accounts, nc) || !VEC_RESERVE(b->transfers, nt) ||
+      !VEC_RESERVE(b->events, ne))
     return false;
   for (i = 0; i < na && !r.bad; i++) {
     b_asset *a = &b->assets.v[b->assets.n++];

@@ -16,6 +16,7 @@
 #include "checked.h"
 #include "civic/evaluate.h"
 #include "civic/recalc.h"
+#include "diag.h"
 #include "eval.h"
 #include "prorate.h"
 #include "scheme.h"
@@ -70,7 +71,8 @@ typedef struct policy {
 
 typedef struct recalc {
   civic_diag *d;
-  civic_scheme *scheme;
+  const civic_scheme *scheme; /* owned_scheme, or one compiled by the caller */
+  civic_scheme *owned_scheme; /* loaded from this input's "scheme" */
   const char *household;
   char tl[64];          /* "timeline" or "population[i]" */
   const char *landlord; /* initial rent payee, may be "" */
@@ -435,11 +437,27 @@ static civic_status check_months(recalc *rc) {
 }
 
 /* Fields shared by a household run and a population run. */
-static civic_status read_common(recalc *rc, const json_t *in) {
+/* The scheme comes from the input, unless the caller compiled it once
+ * (civic_recalc_scheme_new) to reuse it for many households; then the input
+ * must not carry another one, which would silently be ignored. */
+static civic_status read_scheme(recalc *rc, const json_t *in) {
   json_t *scheme;
-  civic_status st = civic_json_object(rc->d, in, "", "scheme", &scheme);
+  civic_status st;
+  if (rc->scheme != NULL)
+    return civic_json_has(in, "scheme")
+               ? civic_diag_set(rc->d, CIVIC_E_INVALID_ARGUMENT,
+                                "scheme: must be absent when a compiled "
+                                "scheme is passed")
+               : CIVIC_OK;
+  st = civic_json_object(rc->d, in, "", "scheme", &scheme);
   if (st == CIVIC_OK)
-    st = civic_scheme_load(rc->d, scheme, "scheme", &rc->scheme);
+    st = civic_scheme_load(rc->d, scheme, "scheme", &rc->owned_scheme);
+  rc->scheme = rc->owned_scheme;
+  return st;
+}
+
+static civic_status read_common(recalc *rc, const json_t *in) {
+  civic_status st = read_scheme(rc, in);
   if (st == CIVIC_OK)
     st = civic_month_field(rc->d, in, "", "from", &rc->from);
   if (st == CIVIC_OK)
@@ -1168,13 +1186,15 @@ static civic_status run(recalc *rc, const json_t *in, json_t *result) {
   return st;
 }
 
-civic_status civic_recalc_eval_json(civic_diag *d, const json_t *in,
-                                    json_t **out) {
+/* One recalculation; `scheme` is NULL to load it from the input. */
+static civic_status recalc_json(civic_diag *d, const civic_scheme *scheme,
+                                const json_t *in, json_t **out) {
   recalc rc;
   json_t *result = json_object();
   civic_status st;
   memset(&rc, 0, sizeof rc);
   rc.d = d;
+  rc.scheme = scheme;
   *out = NULL;
   if (result == NULL)
     st = civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
@@ -1182,7 +1202,7 @@ civic_status civic_recalc_eval_json(civic_diag *d, const json_t *in,
     st = run_population(&rc, in, result);
   else
     st = run(&rc, in, result);
-  civic_scheme_free(rc.scheme);
+  civic_scheme_free(rc.owned_scheme);
   free(rc.events);
   free(rc.payments);
   if (st != CIVIC_OK) {
@@ -1193,9 +1213,158 @@ civic_status civic_recalc_eval_json(civic_diag *d, const json_t *in,
   return CIVIC_OK;
 }
 
+civic_status civic_recalc_eval_json(civic_diag *d, const json_t *in,
+                                    json_t **out) {
+  return recalc_json(d, NULL, in, out);
+}
+
 civic_status civic_recalc_run(civic_ctx *ctx, const char *input,
                               char **output) {
   if (ctx == NULL)
     return CIVIC_E_INVALID_ARGUMENT;
   return civic_evaluate(ctx, "recalc", input, output);
+}
+
+/* ------------------------------------------------- compiled schemes */
+
+struct civic_recalc_scheme {
+  civic_scheme *scheme; /* immutable once loaded: shareable by threads */
+};
+
+civic_status civic_recalc_scheme_new(civic_ctx *ctx, const char *scheme_json,
+                                     civic_recalc_scheme **out) {
+  civic_recalc_scheme *h;
+  json_t *obj = NULL;
+  civic_status st;
+  if (ctx == NULL)
+    return CIVIC_E_INVALID_ARGUMENT;
+  civic_diag_clear(&ctx->diag);
+  if (scheme_json == NULL || out == NULL)
+    return civic_diag_set(&ctx->diag, CIVIC_E_INVALID_ARGUMENT,
+                          "scheme_json and out must not be NULL");
+  *out = NULL;
+  h = calloc(1, sizeof *h);
+  if (h == NULL)
+    return civic_diag_set(&ctx->diag, CIVIC_E_NOMEM, "out of memory");
+  st = civic_json_parse(&ctx->diag, scheme_json, strlen(scheme_json), &obj);
+  if (st == CIVIC_OK)
+    st = civic_scheme_load(&ctx->diag, obj, "scheme", &h->scheme);
+  json_decref(obj);
+  if (st != CIVIC_OK) {
+    free(h);
+    return st;
+  }
+  *out = h;
+  return CIVIC_OK;
+}
+
+void civic_recalc_scheme_free(civic_recalc_scheme *scheme) {
+  if (scheme == NULL)
+    return;
+  civic_scheme_free(scheme->scheme);
+  free(scheme);
+}
+
+size_t civic_recalc_scheme_benefit_count(const civic_recalc_scheme *scheme) {
+  return scheme == NULL ? 0 : civic_scheme_benefit_count(scheme->scheme);
+}
+
+const char *civic_recalc_scheme_benefit_id(const civic_recalc_scheme *scheme,
+                                           size_t index) {
+  if (scheme == NULL || index >= civic_scheme_benefit_count(scheme->scheme))
+    return NULL;
+  return civic_scheme_benefit_id(scheme->scheme, index);
+}
+
+/* civic_recalc_run without loading the scheme again: parse, run, serialise. */
+civic_status civic_recalc_run_with_scheme(civic_ctx *ctx,
+                                          const civic_recalc_scheme *scheme,
+                                          const char *input, char **output) {
+  json_t *in = NULL, *result = NULL;
+  civic_status st;
+  if (ctx == NULL)
+    return CIVIC_E_INVALID_ARGUMENT;
+  civic_diag_clear(&ctx->diag);
+  if (scheme == NULL || input == NULL || output == NULL)
+    return civic_diag_set(&ctx->diag, CIVIC_E_INVALID_ARGUMENT,
+                          "scheme, input and output must not be NULL");
+  *output = NULL;
+  st = civic_json_parse(&ctx->diag, input, strlen(input), &in);
+  if (st == CIVIC_OK)
+    st = recalc_json(&ctx->diag, scheme->scheme, in, &result);
+  json_decref(in);
+  if (st != CIVIC_OK)
+    return st;
+  *output = civic_json_dump(result);
+  json_decref(result);
+  if (*output == NULL)
+    return civic_diag_set(&ctx->diag, CIVIC_E_NOMEM,
+                          "out of memory writing output");
+  return CIVIC_OK;
+}
+
+/* Entitlements of every household in `list` for months from..to into `due`
+ * (household-major, then month, then benefit). */
+static civic_status due_households(recalc *rc, const json_t *list,
+                                   int64_t *due) {
+  size_t nb = civic_scheme_benefit_count(rc->scheme), h;
+  size_t months = (size_t)(rc->to - rc->from + 1);
+  civic_status st = CIVIC_OK;
+  for (h = 0; h < json_array_size(list) && st == CIVIC_OK; h++) {
+    int32_t m;
+    civic_json_index_path(rc->tl, sizeof rc->tl, "timelines", h);
+    st = read_timeline(rc, json_array_get(list, h));
+    if (st == CIVIC_OK)
+      st = check_months(rc);
+    for (m = rc->from; m <= rc->to && st == CIVIC_OK; m++)
+      st = month_due(rc, m, KNOWN_ALL,
+                     &due[(h * months + (size_t)(m - rc->from)) * nb], NULL);
+  }
+  return st;
+}
+
+civic_status civic_recalc_due_batch(civic_ctx *ctx,
+                                    const civic_recalc_scheme *scheme,
+                                    const char *input, int64_t *due,
+                                    size_t due_count) {
+  recalc rc;
+  json_t *in = NULL, *list = NULL;
+  int64_t *work = NULL;
+  size_t need = 0;
+  civic_status st;
+  if (ctx == NULL)
+    return CIVIC_E_INVALID_ARGUMENT;
+  civic_diag_clear(&ctx->diag);
+  if (scheme == NULL || input == NULL || due == NULL)
+    return civic_diag_set(&ctx->diag, CIVIC_E_INVALID_ARGUMENT,
+                          "scheme, input and due must not be NULL");
+  memset(&rc, 0, sizeof rc);
+  rc.d = &ctx->diag;
+  rc.scheme = scheme->scheme;
+  rc.known_at = KNOWN_ALL;
+  st = civic_json_parse(rc.d, input, strlen(input), &in);
+  if (st == CIVIC_OK)
+    st = read_common(&rc, in);
+  if (st == CIVIC_OK)
+    st = civic_json_array(rc.d, in, "", "timelines", &list);
+  if (st == CIVIC_OK) {
+    need = json_array_size(list) * (size_t)(rc.to - rc.from + 1) *
+           civic_scheme_benefit_count(rc.scheme);
+    if (need != due_count)
+      st = civic_diag_set(rc.d, CIVIC_E_INVALID_ARGUMENT,
+                          "due: needs %zu entries (households x months x "
+                          "benefits), got %zu",
+                          need, due_count);
+  }
+  /* All or nothing: `due` is written only once every household succeeded. */
+  if (st == CIVIC_OK && (work = malloc((need + 1) * sizeof *work)) == NULL)
+    st = civic_diag_set(rc.d, CIVIC_E_NOMEM, "out of memory");
+  if (st == CIVIC_OK)
+    st = due_households(&rc, list, work);
+  if (st == CIVIC_OK)
+    memcpy(due, work, need * sizeof *work);
+  free(work);
+  free(rc.events);
+  json_decref(in);
+  return st;
 }

@@ -221,6 +221,8 @@ struct civic_scheme {
   size_t node_count, node_cap;
   size_t *args;
   size_t arg_count, arg_cap;
+  int32_t *changes; /* every parameter period start, sorted, unique */
+  size_t change_count;
 };
 
 void civic_scheme_free(civic_scheme *s) {
@@ -240,6 +242,7 @@ void civic_scheme_free(civic_scheme *s) {
   free(s->benefits);
   free(s->nodes);
   free(s->args);
+  free(s->changes);
   free(s);
 }
 
@@ -292,15 +295,42 @@ bool civic_scheme_has_param(const civic_scheme *s, const char *name) {
   return find_param(s, name, strlen(name)) >= 0;
 }
 
+/* Called once per segment of every month: a binary search over the change
+ * days collected at load instead of a walk over every parameter period. */
 int32_t civic_scheme_next_change(const civic_scheme *s, int32_t day) {
-  int32_t best = INT32_MAX;
-  size_t i, j;
+  size_t lo = 0, hi = s->change_count;
+  while (lo < hi) { /* first change day > day */
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->changes[mid] <= day)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < s->change_count ? s->changes[lo] : INT32_MAX;
+}
+
+static int cmp_day(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Collect every parameter period start once, sorted and without repeats. */
+static civic_status collect_changes(civic_diag *d, civic_scheme *s) {
+  size_t i, j, n = 0, total = 0;
+  for (i = 0; i < s->param_count; i++)
+    total += s->params[i].count;
+  s->changes = malloc((total + 1) * sizeof *s->changes);
+  if (s->changes == NULL)
+    return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory loading scheme");
   for (i = 0; i < s->param_count; i++)
     for (j = 0; j < s->params[i].count; j++)
-      if (s->params[i].periods[j].from > day &&
-          s->params[i].periods[j].from < best)
-        best = s->params[i].periods[j].from;
-  return best;
+      s->changes[n++] = s->params[i].periods[j].from;
+  qsort(s->changes, n, sizeof *s->changes, cmp_day);
+  s->change_count = 0;
+  for (i = 0; i < n; i++)
+    if (s->change_count == 0 || s->changes[s->change_count - 1] != s->changes[i])
+      s->changes[s->change_count++] = s->changes[i];
+  return CIVIC_OK;
 }
 
 /* -------------------------------------------------------------- periods */
@@ -392,23 +422,30 @@ static civic_status load_param(civic_diag *d, civic_scheme *s, const char *name,
   return CIVIC_OK;
 }
 
-civic_status civic_scheme_param(civic_diag *d, const civic_scheme *s,
-                                const char *name, int32_t day, int64_t *out) {
+/* Value of parameter `p` (an index, resolved when the formula was parsed)
+ * on `day`: formulas read parameters by index, never by name. */
+static civic_status param_value(civic_diag *d, const civic_scheme *s, size_t p,
+                                int32_t day, int64_t *out) {
   char buf[11];
-  long p = find_param(s, name, strlen(name));
+  const param *x = &s->params[p];
   size_t i;
-  if (p < 0)
-    return civic_diag_set(d, CIVIC_E_UNKNOWN_REFERENCE,
-                          "scheme.parameters: no parameter '%.64s'", name);
-  for (i = 0; i < s->params[p].count; i++)
-    if (s->params[p].periods[i].from <= day &&
-        day <= s->params[p].periods[i].until) {
-      *out = s->params[p].periods[i].value;
+  for (i = 0; i < x->count; i++)
+    if (x->periods[i].from <= day && day <= x->periods[i].until) {
+      *out = x->periods[i].value;
       return CIVIC_OK;
     }
   return civic_diag_set(d, CIVIC_E_PARAMETER_GAP,
-                        "scheme.parameters.%s: no value on %s", name,
+                        "scheme.parameters.%s: no value on %s", x->name,
                         civic_date_format(day, buf));
+}
+
+civic_status civic_scheme_param(civic_diag *d, const civic_scheme *s,
+                                const char *name, int32_t day, int64_t *out) {
+  long p = find_param(s, name, strlen(name));
+  if (p < 0)
+    return civic_diag_set(d, CIVIC_E_UNKNOWN_REFERENCE,
+                          "scheme.parameters: no parameter '%.64s'", name);
+  return param_value(d, s, (size_t)p, day, out);
 }
 
 /* -------------------------------------------------------------- parsing */
@@ -962,6 +999,8 @@ civic_status civic_scheme_load(civic_diag *d, const json_t *obj,
     st = load_vars(d, s, obj, where);
   if (st == CIVIC_OK)
     st = load_benefits(d, s, obj, where);
+  if (st == CIVIC_OK)
+    st = collect_changes(d, s);
   if (st != CIVIC_OK) {
     civic_scheme_free(s);
     return st;
@@ -1137,8 +1176,7 @@ static civic_status eval_node(evaluator *e, size_t n, int64_t *out) {
     *out = e->facts[x->ref];
     return CIVIC_OK;
   case N_PARAM:
-    return civic_scheme_param(e->d, e->s, e->s->params[x->ref].name, e->day,
-                              out);
+    return param_value(e->d, e->s, x->ref, e->day, out);
   case N_VAR:
     return eval_var(e, x->ref, out);
   case N_NEG:
@@ -1181,40 +1219,64 @@ bool civic_scheme_has_name(const civic_scheme *s, const char *name) {
          find_var(s, name, strlen(name)) >= 0;
 }
 
-civic_status civic_scheme_value(civic_diag *d, const civic_scheme *s,
-                                const char *name, int32_t day,
-                                const int64_t *facts, int64_t *out) {
-  evaluator e = {d, s, day, facts, NULL, NULL, 0};
-  long v = find_var(s, name, strlen(name));
-  civic_status st;
-  if (v < 0)
-    return civic_scheme_param(d, s, name, day, out);
-  e.values = calloc(s->var_count + 1, sizeof *e.values);
-  e.done = calloc(s->var_count + 1, 1);
-  st = (e.values == NULL || e.done == NULL)
-           ? civic_diag_set(d, CIVIC_E_NOMEM, "out of memory evaluating scheme")
-           : eval_var(&e, (size_t)v, out);
-  free(e.values);
-  free(e.done);
-  return st;
-}
+
+
+/* Schemes up to this many variables evaluate with memo tables on the stack:
+ * an evaluation runs for every segment of every month, and a heap
+ * allocation per call used to cost more than the arithmetic. */
+#define STACK_VARS 256
 
 civic_status civic_scheme_eval(civic_diag *d, const civic_scheme *s,
                                int32_t day, const int64_t *facts,
                                int64_t *amounts) {
-  evaluator e = {d, s, day, facts, NULL, NULL, 0};
+  int64_t values[STACK_VARS];
+  unsigned char done[STACK_VARS];
+  evaluator e = {d, s, day, facts, values, done, 0};
   size_t i;
   civic_status st = CIVIC_OK;
-  e.values = calloc(s->var_count + 1, sizeof *e.values);
-  e.done = calloc(s->var_count + 1, 1);
-  if (e.values == NULL || e.done == NULL)
-    st = civic_diag_set(d, CIVIC_E_NOMEM, "out of memory evaluating scheme");
+  if (s->var_count > STACK_VARS) {
+    e.values = calloc(s->var_count + 1, sizeof *e.values);
+    e.done = calloc(s->var_count + 1, 1);
+    if (e.values == NULL || e.done == NULL)
+      st = civic_diag_set(d, CIVIC_E_NOMEM, "out of memory evaluating scheme");
+  } else
+    memset(done, 0, s->var_count);
   for (i = 0; i < s->benefit_count && st == CIVIC_OK; i++) {
     int64_t v = 0;
     st = eval_var(&e, s->benefits[i], &v);
     amounts[i] = v < 0 ? 0 : v;
   }
-  free(e.values);
-  free(e.done);
+  if (e.values != values) {
+    free(e.values);
+    free(e.done);
+  }
+  return st;
+}
+
+civic_status civic_scheme_value(civic_diag *d, const civic_scheme *s,
+                                const char *name, int32_t day,
+                                const int64_t *facts, int64_t *out) {
+  int64_t values[STACK_VARS];
+  unsigned char done[STACK_VARS];
+  evaluator e = {d, s, day, facts, values, done, 0};
+  long v = find_var(s, name, strlen(name));
+  civic_status st;
+  if (v < 0)
+    return civic_scheme_param(d, s, name, day, out);
+  if (s->var_count > STACK_VARS) {
+    e.values = calloc(s->var_count + 1, sizeof *e.values);
+    e.done = calloc(s->var_count + 1, 1);
+    if (e.values == NULL || e.done == NULL) {
+      free(e.values);
+      free(e.done);
+      return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory evaluating scheme");
+    }
+  } else
+    memset(done, 0, s->var_count);
+  st = eval_var(&e, (size_t)v, out);
+  if (e.values != values) {
+    free(e.values);
+    free(e.done);
+  }
   return st;
 }

@@ -163,6 +163,10 @@ static int civic_py_int64_buffer(PyObject *obj, Py_buffer *view, int writable) {
   if (have_view$argnum)
     PyBuffer_Release(&view$argnum);
 }
+/* civic_recalc_due_batch writes H x M x B amounts into the caller's array. */
+%typemap(in) (int64_t *due, size_t due_count) = (int64_t *out, size_t count);
+%typemap(argout) (int64_t *due, size_t due_count) = (int64_t *out, size_t count);
+%typemap(freearg) (int64_t *due, size_t due_count) = (int64_t *out, size_t count);
 
 /* ---- the GIL: held for quick calls, released for the heavy ones --------- */
 
@@ -183,6 +187,9 @@ static int civic_py_int64_buffer(PyObject *obj, Py_buffer *view, int writable) {
 %thread civic_waterfall_batch_get_column;
 %thread civic_waterfall_plan_load_json;
 %thread civic_settle_period_json;
+%thread civic_recalc_scheme_new;
+%thread civic_recalc_run_with_scheme;
+%thread civic_recalc_due_batch;
 %thread civic_settle_alerts_json;
 %thread civic_token_redeem;
 

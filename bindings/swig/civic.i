@@ -98,6 +98,7 @@ struct TYPE {};
 %ignore civic_waterfall_result_free;
 %ignore civic_waterfall_batch_free;
 %ignore civic_token_free;
+%ignore civic_recalc_scheme_free;
 /* civic_free is for strings, which the typemaps above already release. */
 %ignore civic_free;
 
@@ -109,6 +110,7 @@ CIVIC_HANDLE(civic_waterfall_plan, civic_waterfall_plan_free)
 CIVIC_HANDLE(civic_waterfall_result, civic_waterfall_result_free)
 CIVIC_HANDLE(civic_waterfall_batch, civic_waterfall_batch_free)
 CIVIC_HANDLE(civic_token, civic_token_free)
+CIVIC_HANDLE(civic_recalc_scheme, civic_recalc_scheme_free)
 
 /* ---- the detailed message of the handle a call was made on -------------- */
 

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
@@ -155,6 +156,13 @@ func cmdSubmit(args []string) error {
 	}
 	r, err := broadcastCommit(*rpc, tx)
 	if err != nil {
+		if strings.Contains(err.Error(), "already exists in cache") {
+			// CometBFT's mempool cache refused the exact bytes before the
+			// application saw them: a replay refusal too, one layer earlier.
+			b, _ := json.Marshal(map[string]any{"id": *id, "rpc_error": "tx already exists in cache"})
+			fmt.Println(string(b))
+			return nil
+		}
 		return err
 	}
 	r.ID = *id
@@ -336,4 +344,36 @@ func cmdCompare(args []string) error {
 		return err
 	}
 	return compareNodes(selectNodes(net, *only), !*quiet)
+}
+
+// cmdTxResult waits until the tx in --tx-file (exact bytes, trimmed) is in a
+// block and prints its FinalizeBlock result.
+func cmdTxResult(args []string) error {
+	fs := flag.NewFlagSet("txresult", flag.ExitOnError)
+	rpc := fs.String("rpc", "127.0.0.1:26657", "CometBFT RPC address")
+	file := fs.String("tx-file", "", "file holding the raw tx")
+	timeout := fs.Duration("timeout", 20*time.Second, "give up after")
+	fs.Parse(args)
+	b, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(bytes.TrimSpace(b))
+	deadline := time.Now().Add(*timeout)
+	for {
+		var r struct {
+			Height   string  `json:"height"`
+			TxResult abciRes `json:"tx_result"`
+		}
+		err := rpcCall(*rpc, "tx", map[string]any{"hash": base64.StdEncoding.EncodeToString(sum[:])}, &r)
+		if err == nil {
+			out, _ := json.Marshal(map[string]any{"height": r.Height, "code": r.TxResult.Code, "log": r.TxResult.Log})
+			fmt.Println(string(out))
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("txresult: %X not in a block after %v: %v", sum, *timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -10,6 +10,8 @@
 //	civic-abci walkthrough --net DIR
 //	civic-abci compare --net DIR                        (balances + state hash on every node)
 //	civic-abci bench --net DIR [--batches N] [--per-batch B]
+//	civic-abci wait --net DIR --height H [--nodes a,b]
+//	civic-abci txresult --rpc URL --tx-file FILE         (FinalizeBlock result of a tx)
 package main
 
 import (
@@ -28,7 +30,7 @@ func main() {
 	cmds := map[string]func([]string) error{
 		"serve": cmdServe, "keygen": cmdKeygen, "testnet": cmdTestnet, "sign": cmdSign,
 		"submit": cmdSubmit, "query": cmdQuery, "walkthrough": cmdWalkthrough,
-		"compare": cmdCompare, "bench": cmdBench, "wait": cmdWait,
+		"compare": cmdCompare, "bench": cmdBench, "wait": cmdWait, "txresult": cmdTxResult,
 	}
 	f, ok := cmds[os.Args[1]]
 	if !ok {
