@@ -21,6 +21,7 @@ uint64_t bench_rate(uint64_t ops, uint64_t ns);
 
 /* Each module's benchmarks; each writes at most `cap` results and returns
  * how many it wrote. */
+size_t bench_ledger(bench_result *out, size_t cap, uint64_t budget_ns);
 size_t bench_waterfall(bench_result *out, size_t cap, uint64_t budget_ns);
 size_t bench_recalc(bench_result *out, size_t cap, uint64_t budget_ns);
 

@@ -3,7 +3,7 @@
 
 typedef size_t (*bench_fn)(bench_result *out, size_t cap, uint64_t budget_ns);
 
-static const bench_fn BENCHES[] = {bench_waterfall, bench_recalc};
+static const bench_fn BENCHES[] = {bench_ledger, bench_waterfall, bench_recalc};
 
 size_t bench_run_all(bench_result *out, size_t cap, uint64_t budget_ns) {
   size_t i, n = 0;
