@@ -98,7 +98,7 @@ civic_status civic_json_int(civic_diag *d, const json_t *obj,
                             const char *where, const char *key, int64_t min,
                             int64_t max, int64_t *out) {
   char path[256];
-  json_t *v;
+  json_t *v = NULL;
   civic_status st = member(d, obj, where, key, &v);
   json_int_t x;
   if (st != CIVIC_OK)
@@ -138,7 +138,7 @@ civic_status civic_json_amount(civic_diag *d, const json_t *obj,
 civic_status civic_json_bool(civic_diag *d, const json_t *obj,
                              const char *where, const char *key, bool *out) {
   char path[256];
-  json_t *v;
+  json_t *v = NULL;
   civic_status st = member(d, obj, where, key, &v);
   if (st != CIVIC_OK)
     return st;
@@ -155,7 +155,7 @@ civic_status civic_json_string(civic_diag *d, const json_t *obj,
                                const char *where, const char *key,
                                bool nonempty, const char **out) {
   char path[256];
-  json_t *v;
+  json_t *v = NULL;
   civic_status st = member(d, obj, where, key, &v);
   if (st != CIVIC_OK)
     return st;
@@ -174,7 +174,7 @@ civic_status civic_json_array(civic_diag *d, const json_t *obj,
                               const char *where, const char *key,
                               json_t **out) {
   char path[256];
-  json_t *v;
+  json_t *v = NULL;
   civic_status st = member(d, obj, where, key, &v);
   if (st != CIVIC_OK)
     return st;
@@ -190,7 +190,7 @@ civic_status civic_json_object(civic_diag *d, const json_t *obj,
                                const char *where, const char *key,
                                json_t **out) {
   char path[256];
-  json_t *v;
+  json_t *v = NULL;
   civic_status st = member(d, obj, where, key, &v);
   if (st != CIVIC_OK)
     return st;

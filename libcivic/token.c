@@ -92,7 +92,7 @@ civic_status civic_redeem_eval_json(civic_diag *d, const json_t *in,
 civic_status civic_redeem(civic_ctx *ctx, int64_t tokens, int64_t rate_num,
                           int64_t rate_den, int32_t fee_bp, int64_t *gross,
                           int64_t *net, int64_t *fee) {
-  int64_t g, n, f;
+  int64_t g = 0, n = 0, f = 0;
   civic_status st;
   if (ctx == NULL)
     return CIVIC_E_INVALID_ARGUMENT;

@@ -341,7 +341,7 @@ static civic_status run_all(civic_diag *d, civic_waterfall_batch *b,
                             size_t plans, size_t incomes, size_t obligations) {
   size_t plan, ic = 0, oc = 0;
   for (plan = 0; plan < plans; plan++) {
-    size_t i0 = ic, o0 = oc, ni, no;
+    size_t i0 = ic, o0 = oc, ni = 0, no = 0;
     wf_problem p;
     wf_outcome o;
     civic_status st;

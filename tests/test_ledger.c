@@ -724,6 +724,109 @@ static void *poster(void *p) {
   return NULL;
 }
 
+/* The account memo in front of the account table is only a cache: ids that
+ * share length and first and last 8 bytes (one memo slot), and an account
+ * that was created in a refused batch (so its index is reused by another
+ * id), must still resolve exactly. References and "post the whole pending
+ * amount" survive a journal round trip. */
+START_TEST(account_memo_collisions_and_rollback) {
+  char path[256], live[65], replayed[65];
+  civic_ledger *l = NULL;
+  civic_transfer_view v;
+  int64_t b1 = 0;
+  snprintf(path, sizeof path, "%s/test_ledger_memo_%d.jnl", CIVIC_BINARY_DIR,
+           (int)getpid());
+  unlink(path);
+  ck_assert_int_eq(civic_ledger_create(&l, path), CIVIC_OK);
+  ck_assert_int_eq(post(l,
+                        "{\"assets\": [{\"code\": \"EUR\", \"scale\": 2}],"
+                        " \"accounts\": ["
+                        "{\"id\": \"aaaaaaaa-1-bbbbbbbb\", \"asset\": \"EUR\","
+                        " \"min_balance\": null},"
+                        "{\"id\": \"aaaaaaaa-2-bbbbbbbb\", \"asset\": \"EUR\","
+                        " \"min_balance\": null},"
+                        "{\"id\": \"aaaaaaaa-3-bbbbbbbb\", \"asset\": \"EUR\","
+                        " \"min_balance\": 0}]}"),
+                   CIVIC_OK);
+  ck_assert_int_eq(post(l, "{\"transfers\": ["
+                           "{\"id\": \"t1\", \"from\": \"aaaaaaaa-1-bbbbbbbb\","
+                           " \"to\": \"aaaaaaaa-2-bbbbbbbb\", \"amount\": 5,"
+                           " \"asset\": \"EUR\", \"reference\": \"r-1\"},"
+                           "{\"id\": \"t2\", \"from\": \"aaaaaaaa-2-bbbbbbbb\","
+                           " \"to\": \"aaaaaaaa-3-bbbbbbbb\", \"amount\": 3,"
+                           " \"asset\": \"EUR\"},"
+                           "{\"id\": \"t3\", \"from\": \"aaaaaaaa-1-bbbbbbbb\","
+                           " \"to\": \"aaaaaaaa-3-bbbbbbbb\", \"amount\": 7,"
+                           " \"asset\": \"EUR\"}]}"),
+                   CIVIC_OK);
+  ck_assert_int_eq(bal(l, "aaaaaaaa-1-bbbbbbbb"), -12);
+  ck_assert_int_eq(bal(l, "aaaaaaaa-2-bbbbbbbb"), 2);
+  ck_assert_int_eq(bal(l, "aaaaaaaa-3-bbbbbbbb"), 10);
+  /* "x-new" is created and used, then the batch is refused (t5 overdraws
+   * the escrow): the memo may remember it, the ledger must not */
+  ck_assert_int_eq(
+      post(l, "{\"accounts\": [{\"id\": \"x-new\", \"asset\": \"EUR\","
+              " \"min_balance\": null}],"
+              " \"transfers\": ["
+              "{\"id\": \"t4\", \"from\": \"x-new\","
+              " \"to\": \"aaaaaaaa-3-bbbbbbbb\", \"amount\": 1,"
+              " \"asset\": \"EUR\"},"
+              "{\"id\": \"t5\", \"from\": \"aaaaaaaa-3-bbbbbbbb\","
+              " \"to\": \"x-new\", \"amount\": 100,"
+              " \"asset\": \"EUR\"}]}"),
+      CIVIC_E_EXCEEDS_MIN_BALANCE);
+  ck_assert(!civic_ledger_has_account(l, "x-new"));
+  /* another id takes the rolled-back account's index */
+  ck_assert_int_eq(
+      post(l, "{\"accounts\": [{\"id\": \"y-new\", \"asset\": \"EUR\","
+              " \"min_balance\": null}]}"),
+      CIVIC_OK);
+  ck_assert_int_eq(
+      post(l, "{\"transfers\": [{\"id\": \"t6\", \"from\": \"x-new\","
+              " \"to\": \"y-new\", \"amount\": 1, \"asset\": \"EUR\"}]}"),
+      CIVIC_E_UNKNOWN_ACCOUNT);
+  ck_assert_int_eq(post(l,
+                        "{\"transfers\": [{\"id\": \"p1\", \"from\": \"y-new\","
+                        " \"to\": \"aaaaaaaa-3-bbbbbbbb\", \"amount\": 9,"
+                        " \"asset\": \"EUR\", \"pending\": true},"
+                        " {\"id\": \"p1-post\", \"post_pending\": \"p1\","
+                        " \"reference\": \"whole\"}]}"),
+                   CIVIC_OK);
+  ck_assert_int_eq(bal(l, "y-new"), -9);
+  /* the whole-amount post is a retry only when posted again without amount */
+  ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"p1-post\","
+                           " \"post_pending\": \"p1\", \"reference\":"
+                           " \"whole\"}]}"),
+                   CIVIC_OK);
+  ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"p1-post\","
+                           " \"post_pending\": \"p1\", \"amount\": 9,"
+                           " \"reference\": \"whole\"}]}"),
+                   CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS);
+  hash_of(l, live);
+  civic_ledger_free(l);
+  ck_assert_int_eq(civic_ledger_open(&l, path), CIVIC_OK);
+  hash_of(l, replayed);
+  ck_assert_str_eq(live, replayed);
+  ck_assert_int_eq(civic_ledger_transfer_find(l, "t1", &v), CIVIC_OK);
+  ck_assert_str_eq(v.reference, "r-1");
+  ck_assert_str_eq(v.asset, "EUR");
+  ck_assert_int_eq(civic_ledger_transfer_find(l, "t2", &v), CIVIC_OK);
+  ck_assert_str_eq(v.reference, "");
+  ck_assert_int_eq(civic_ledger_transfer_find(l, "p1-post", &v), CIVIC_OK);
+  ck_assert_str_eq(v.reference, "whole");
+  ck_assert_int_eq(v.amount, 9);
+  ck_assert_int_eq(civic_ledger_balance(l, "aaaaaaaa-3-bbbbbbbb", &b1),
+                   CIVIC_OK);
+  ck_assert_int_eq(b1, 19);
+  ck_assert_int_eq(post(l, "{\"transfers\": [{\"id\": \"p1-post\","
+                           " \"post_pending\": \"p1\", \"reference\":"
+                           " \"whole\"}]}"),
+                   CIVIC_OK);
+  civic_ledger_free(l);
+  unlink(path);
+}
+END_TEST
+
 START_TEST(concurrent_durable_posts) {
   char path[256], live[65], replayed[65];
   civic_ledger *l = NULL;
@@ -757,6 +860,7 @@ END_TEST
 static Suite *ledger_suite(void) {
   Suite *s = suite_create("ledger");
   TCase *tc = tcase_create("core");
+  TCase *tc_slow;
   tcase_add_test(tc, basic_transfer_and_balances);
   tcase_add_test(tc, retry_is_skipped_and_changes_nothing);
   tcase_add_test(tc, every_transfer_refusal_has_its_code);
@@ -769,9 +873,15 @@ static Suite *ledger_suite(void) {
   tcase_add_test(tc, queries_history_reference_balance_at);
   tcase_add_test(tc, key_registry_and_signatures);
   tcase_add_test(tc, invalid_arguments);
-  tcase_add_test(tc, property_random_batches);
+  tcase_add_test(tc, account_memo_collisions_and_rollback);
   tcase_add_test(tc, concurrent_durable_posts);
   suite_add_tcase(s, tc);
+  /* Long property loops: run plain and under the sanitizers, skipped
+   * by the valgrind stage (CK_EXCLUDE_TAGS=slow). */
+  tc_slow = tcase_create("slow");
+  tcase_set_tags(tc_slow, "slow");
+  tcase_add_test(tc_slow, property_random_batches);
+  suite_add_tcase(s, tc_slow);
   return s;
 }
 

@@ -130,12 +130,18 @@ END_TEST
 static Suite *redeem_suite(void) {
   Suite *s = suite_create("redeem");
   TCase *tc = tcase_create("core");
+  TCase *tc_slow;
   tcase_add_test(tc, golden_vectors);
   tcase_add_test(tc, errors_each_have_their_code);
   tcase_add_test(tc, error_message_names_the_field);
   tcase_add_test(tc, c_call_matches_and_leaves_outputs_on_error);
-  tcase_add_test(tc, floor_properties_random);
   suite_add_tcase(s, tc);
+  /* Long property loops: run plain and under the sanitizers, skipped
+   * by the valgrind stage (CK_EXCLUDE_TAGS=slow). */
+  tc_slow = tcase_create("slow");
+  tcase_set_tags(tc_slow, "slow");
+  tcase_add_test(tc_slow, floor_properties_random);
+  suite_add_tcase(s, tc_slow);
   return s;
 }
 

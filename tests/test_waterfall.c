@@ -795,17 +795,23 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("waterfall");
   TCase *tc = tcase_create("core");
+  TCase *tc_slow;
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, golden_vectors);
-  tcase_add_test(tc, property_invariants_and_permutations);
-  tcase_add_test(tc, trace_accounts_for_every_cent);
   tcase_add_test(tc, batch_matches_plan_api);
-  tcase_add_test(tc, large_plans_take_the_sorting_paths);
   tcase_add_test(tc, empty_batch);
   tcase_add_test(tc, json_explain_option_and_default_form);
   tcase_add_test(tc, explain_text_in_plain_words);
   tcase_add_test(tc, errors_name_the_field);
   tcase_add_test(tc, plan_api_edges);
   suite_add_tcase(s, tc);
+  /* Long property loops: run plain and under the sanitizers, skipped
+   * by the valgrind stage (CK_EXCLUDE_TAGS=slow). */
+  tc_slow = tcase_create("slow");
+  tcase_set_tags(tc_slow, "slow");
+  tcase_add_test(tc_slow, property_invariants_and_permutations);
+  tcase_add_test(tc_slow, large_plans_take_the_sorting_paths);
+  tcase_add_test(tc_slow, trace_accounts_for_every_cent);
+  suite_add_tcase(s, tc_slow);
   return civic_test_run(s);
 }

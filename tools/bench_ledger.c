@@ -16,7 +16,7 @@
 
 typedef struct workload {
   size_t transfers;
-  char (*ids)[20];
+  char (*ids)[32];
   int *from, *to;
   char accounts[BENCH_ACCOUNTS][16];
 } workload;

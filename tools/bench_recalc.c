@@ -13,41 +13,40 @@
 /* examples/schemes/nl-participatiewet-2025.json without its prose fields
  * (name, note, illustrative), so the benchmark does not depend on the
  * working directory. Regenerate it when the example scheme changes. */
+/* clang-format off */
 static const char SCHEME_JSON[] =
-    "{\"period\":{\"from\":\"2025-01-01\",\"until\":\"2026-12-31\"},\"parameters\":{\"no"
-    "rm_single\":[{\"from\":\"2025-01-01\",\"value\":134545},{\"from\":\"2025-07-01\","
-    "\"value\":136906},{\"from\":\"2026-01-01\",\"value\":139500}],\"norm_couple\":[{"
-    "\"from\":\"2025-01-01\",\"value\":192207},{\"from\":\"2025-07-01\",\"value\":19558"
-    "0},{\"from\":\"2026-01-01\",\"value\":199300}],\"disregard_bp\":[{\"from\":\"2025"
-    "-01-01\",\"value\":2500}],\"disregard_cap\":[{\"from\":\"2025-01-01\",\"value\":2"
-    "6295},{\"from\":\"2026-01-01\",\"value\":26800}],\"disregard_months\":[{\"from\""
-    ":\"2025-01-01\",\"value\":6}],\"rent_base\":[{\"from\":\"2025-01-01\",\"value\":22"
-    "660},{\"from\":\"2026-01-01\",\"value\":23100}],\"rent_ceiling\":[{\"from\":\"202"
-    "5-01-01\",\"value\":90007},{\"from\":\"2026-01-01\",\"value\":93245}],\"rent_all"
-    "owance_bp\":[{\"from\":\"2025-01-01\",\"value\":6500}],\"child_budget_per_chil"
-    "d\":[{\"from\":\"2025-01-01\",\"value\":21400},{\"from\":\"2026-01-01\",\"value\":2"
-    "1900}],\"single_parent_supplement\":[{\"from\":\"2025-01-01\",\"value\":29500}"
-    ",{\"from\":\"2026-01-01\",\"value\":30200}],\"utrecht_code\":[{\"from\":\"2025-01"
-    "-01\",\"value\":344}],\"utrecht_supplement\":[{\"from\":\"2025-01-01\",\"value\":"
-    "2500}],\"bvv_single\":[{\"from\":\"2025-01-01\",\"value\":127818},{\"from\":\"202"
-    "5-07-01\",\"value\":130061},{\"from\":\"2026-01-01\",\"value\":132525}],\"bvv_co"
-    "uple\":[{\"from\":\"2025-01-01\",\"value\":182597},{\"from\":\"2025-07-01\",\"valu"
-    "e\":185801},{\"from\":\"2026-01-01\",\"value\":189335}]},\"variables\":{\"single"
-    "_parent\":\"adults == 1 && children > 0\",\"beslagvrije_voet\":\"if(has_part"
-    "ner, bvv_couple, bvv_single)\",\"norm\":\"if(has_partner, norm_couple, nor"
-    "m_single)\",\"in_disregard_period\":\"earned_months >= 1 && earned_months "
-    "<= disregard_months\",\"earnings_disregard\":\"if(in_disregard_period, min"
-    "(bp(earned_income, disregard_bp), disregard_cap), 0)\",\"counted_income\""
-    ":\"earned_income - earnings_disregard + other_income\",\"bijstand\":\"max(0"
-    ", norm - counted_income)\",\"eligible_rent\":\"min(rent, rent_ceiling)\",\"r"
-    "ent_allowance_e4\":\"if(rent > rent_ceiling, 0, max(0, eligible_rent - r"
-    "ent_base) * rent_allowance_bp)\",\"rent_allowance_rounded\":{\"formula\":\"r"
-    "ent_allowance_e4\",\"round\":{\"mode\":\"up\",\"unit\":10000}},\"huurtoeslag\":\"d"
-    "iv(rent_allowance_rounded, 10000)\",\"kindgebonden_budget\":\"children * c"
-    "hild_budget_per_child + if(single_parent, single_parent_supplement, 0)"
-    "\",\"municipal_supplement\":\"if(municipality == utrecht_code && bijstand "
-    "> 0, utrecht_supplement, 0)\"},\"benefits\":[\"bijstand\",\"huurtoeslag\",\"ki"
-    "ndgebonden_budget\",\"municipal_supplement\"]}";
+    "{\"period\":{\"from\":\"2025-01-01\",\"until\":\"2026-12-31\"},"
+    "\"parameters\":{"
+    "\"norm_single\":[{\"from\":\"2025-01-01\",\"value\":134545},{\"from\":\"2025-07-01\",\"value\":136906},{\"from\":\"2026-01-01\",\"value\":139500}],"
+    "\"norm_couple\":[{\"from\":\"2025-01-01\",\"value\":192207},{\"from\":\"2025-07-01\",\"value\":195580},{\"from\":\"2026-01-01\",\"value\":199300}],"
+    "\"disregard_bp\":[{\"from\":\"2025-01-01\",\"value\":2500}],"
+    "\"disregard_cap\":[{\"from\":\"2025-01-01\",\"value\":26295},{\"from\":\"2026-01-01\",\"value\":26800}],"
+    "\"disregard_months\":[{\"from\":\"2025-01-01\",\"value\":6}],"
+    "\"rent_base\":[{\"from\":\"2025-01-01\",\"value\":22660},{\"from\":\"2026-01-01\",\"value\":23100}],"
+    "\"rent_ceiling\":[{\"from\":\"2025-01-01\",\"value\":90007},{\"from\":\"2026-01-01\",\"value\":93245}],"
+    "\"rent_allowance_bp\":[{\"from\":\"2025-01-01\",\"value\":6500}],"
+    "\"child_budget_per_child\":[{\"from\":\"2025-01-01\",\"value\":21400},{\"from\":\"2026-01-01\",\"value\":21900}],"
+    "\"single_parent_supplement\":[{\"from\":\"2025-01-01\",\"value\":29500},{\"from\":\"2026-01-01\",\"value\":30200}],"
+    "\"utrecht_code\":[{\"from\":\"2025-01-01\",\"value\":344}],"
+    "\"utrecht_supplement\":[{\"from\":\"2025-01-01\",\"value\":2500}],"
+    "\"bvv_single\":[{\"from\":\"2025-01-01\",\"value\":127818},{\"from\":\"2025-07-01\",\"value\":130061},{\"from\":\"2026-01-01\",\"value\":132525}],"
+    "\"bvv_couple\":[{\"from\":\"2025-01-01\",\"value\":182597},{\"from\":\"2025-07-01\",\"value\":185801},{\"from\":\"2026-01-01\",\"value\":189335}]},"
+    "\"variables\":{"
+    "\"single_parent\":\"adults == 1 && children > 0\","
+    "\"beslagvrije_voet\":\"if(has_partner, bvv_couple, bvv_single)\","
+    "\"norm\":\"if(has_partner, norm_couple, norm_single)\","
+    "\"in_disregard_period\":\"earned_months >= 1 && earned_months <= disregard_months\","
+    "\"earnings_disregard\":\"if(in_disregard_period, min(bp(earned_income, disregard_bp), disregard_cap), 0)\","
+    "\"counted_income\":\"earned_income - earnings_disregard + other_income\","
+    "\"bijstand\":\"max(0, norm - counted_income)\","
+    "\"eligible_rent\":\"min(rent, rent_ceiling)\","
+    "\"rent_allowance_e4\":\"if(rent > rent_ceiling, 0, max(0, eligible_rent - rent_base) * rent_allowance_bp)\","
+    "\"rent_allowance_rounded\":{\"formula\":\"rent_allowance_e4\",\"round\":{\"mode\":\"up\",\"unit\":10000}},"
+    "\"huurtoeslag\":\"div(rent_allowance_rounded, 10000)\","
+    "\"kindgebonden_budget\":\"children * child_budget_per_child + if(single_parent, single_parent_supplement, 0)\","
+    "\"municipal_supplement\":\"if(municipality == utrecht_code && bijstand > 0, utrecht_supplement, 0)\"},"
+    "\"benefits\":[\"bijstand\",\"huurtoeslag\",\"kindgebonden_budget\",\"municipal_supplement\"]}";
+/* clang-format on */
 
 #define BENCH_HOUSEHOLDS 256
 #define BENCH_INPUT_CAP 16384
@@ -130,9 +129,8 @@ static void put_event(text_buf *t, uint64_t *rng, int day, int k, int *adults,
   }
 }
 
-static const char *const BENEFITS[] = {"bijstand", "huurtoeslag",
-                                       "kindgebonden_budget",
-                                       "municipal_supplement"};
+static const char *const BENEFITS[] = {
+    "bijstand", "huurtoeslag", "kindgebonden_budget", "municipal_supplement"};
 
 /* The payments an agency made for 2025: rough amounts, so that most months
  * need a correction (under- or overpayment). */
@@ -180,14 +178,24 @@ static int household_input(text_buf *t, uint64_t *rng, size_t index,
   }
   appendf(t, "]},");
   put_payments(t, rng);
-  appendf(t, "\"policy\":{\"payer_account\":\"agency:utrecht\","
-             "\"resident_account\":\"escrow:hh-%06zu\","
-             "\"receivable_account\":\"receivable:hh-%06zu\","
-             "\"receivable_outstanding\":0,\"recovery_cap\":15000,"
-             "\"min_instalment\":1000,\"max_term_months\":12,"
-             "\"floor_parameter\":\"beslagvrije_voet\"}}",
+  appendf(t,
+          "\"policy\":{\"payer_account\":\"agency:utrecht\","
+          "\"resident_account\":\"escrow:hh-%06zu\","
+          "\"receivable_account\":\"receivable:hh-%06zu\","
+          "\"receivable_outstanding\":0,\"recovery_cap\":15000,"
+          "\"min_instalment\":1000,\"max_term_months\":12,"
+          "\"floor_parameter\":\"beslagvrije_voet\"}}",
           index, index);
   return t->failed ? -1 : 0;
+}
+
+static void free_inputs(char **inputs) {
+  size_t i;
+  if (inputs == NULL)
+    return;
+  for (i = 0; i < BENCH_HOUSEHOLDS; i++)
+    free(inputs[i]);
+  free(inputs);
 }
 
 /* BENCH_HOUSEHOLDS inputs, generated once; NULL on out of memory. */
@@ -202,22 +210,11 @@ static char **make_inputs(int with_scheme) {
     t.buf = malloc(BENCH_INPUT_CAP);
     inputs[i] = t.buf;
     if (t.buf == NULL || household_input(&t, &rng, i, with_scheme) != 0) {
-      while (i + 1 > 0)
-        free(inputs[i--]);
-      free(inputs);
+      free_inputs(inputs); /* calloc'd: the entries not made yet are NULL */
       return NULL;
     }
   }
   return inputs;
-}
-
-static void free_inputs(char **inputs) {
-  size_t i;
-  if (inputs == NULL)
-    return;
-  for (i = 0; i < BENCH_HOUSEHOLDS; i++)
-    free(inputs[i]);
-  free(inputs);
 }
 
 /* Household-years per second through civic_recalc_run (the scheme inside
@@ -245,9 +242,8 @@ static uint64_t rate_compiled_scheme(civic_ctx *ctx,
   uint64_t start = bench_now_ns(), elapsed, done = 0;
   do {
     char *out = NULL;
-    if (civic_recalc_run_with_scheme(ctx, scheme,
-                                     inputs[done % BENCH_HOUSEHOLDS],
-                                     &out) != CIVIC_OK)
+    if (civic_recalc_run_with_scheme(
+            ctx, scheme, inputs[done % BENCH_HOUSEHOLDS], &out) != CIVIC_OK)
       return 0;
     civic_free(out);
     done++;

@@ -45,11 +45,12 @@ static uint64_t bench_blake2b(uint64_t budget_ns) {
   return bench_rate(ops, elapsed);
 }
 
-/* Ratio as a decimal string with three places, computed with integers. */
+/* Ratio as a decimal string with five places, computed with integers (slow
+ * paths such as recalculation sit far below 0.001). */
 static void ratio_text(uint64_t num, uint64_t den, char *buf, size_t cap) {
-  uint64_t milli = den ? (uint64_t)(((bench_u128)num * 1000u) / den) : 0;
-  snprintf(buf, cap, "%llu.%03llu", (unsigned long long)(milli / 1000),
-           (unsigned long long)(milli % 1000));
+  uint64_t scaled = den ? (uint64_t)(((bench_u128)num * 100000u) / den) : 0;
+  snprintf(buf, cap, "%llu.%05llu", (unsigned long long)(scaled / 100000),
+           (unsigned long long)(scaled % 100000));
 }
 
 int cli_cmd_bench(int argc, char **argv) {
