@@ -6,7 +6,7 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONSORTIUM=$ROOT/consortium
 BUILD=${CIVIC_CONSORTIUM_BUILD:-$ROOT/build/consortium}
-CACHE=$CONSORTIUM/.cache
+CACHE=${CIVIC_CONSORTIUM_CACHE:-$CONSORTIUM/.cache}
 BIN=$CONSORTIUM/bin/civic-abci
 COMETBFT=$CACHE/bin/cometbft
 
@@ -87,9 +87,11 @@ node_start() {
   dir=$NET/$inst
   "$BIN" serve --home "$dir/app" --addr "tcp://$abci" "$@" >>"$dir/civic-abci.log" 2>&1 &
   echo $! >"$NET/pids/$inst.app"
+  disown $!
   wait_port "${abci##*:}" 10
   "$COMETBFT" start --home "$dir/cometbft" >>"$dir/cometbft.log" 2>&1 &
   echo $! >"$NET/pids/$inst.comet"
+  disown $!
   wait_port "${rpc##*:}" 20
 }
 
@@ -112,7 +114,7 @@ node_stop() {
   if [ "${2:-}" = KILL ]; then
     local f
     for f in "$NET/pids/$1.comet" "$NET/pids/$1.app"; do
-      [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+      [ -f "$f" ] && { kill -KILL "$(cat "$f")" 2>/dev/null || true; }
       rm -f "$f"
     done
     return 0

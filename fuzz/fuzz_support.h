@@ -39,8 +39,8 @@ uint64_t fz_u64(fz_bytes *b, unsigned nbytes);
 /* Uniform-ish in [lo, hi] (lo <= hi). */
 uint64_t fz_range(fz_bytes *b, uint64_t lo, uint64_t hi);
 bool fz_bool(fz_bytes *b);
-/* An amount >= 0 that is usually small, sometimes large, rarely at the
- * int64 edge (to reach overflow paths). */
+/* An amount >= 0 that is often tiny (0..15, so that ties happen), usually
+ * small, sometimes large, rarely at the int64 edge (overflow paths). */
 int64_t fz_amount(fz_bytes *b);
 
 /* ---- evaluation ---- */

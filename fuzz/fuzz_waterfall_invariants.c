@@ -14,11 +14,14 @@
 static const char *const CATEGORIES[] = {"rent", "energy", "health_insurance",
                                          "water", "debt"};
 #define N_CATEGORIES (sizeof CATEGORIES / sizeof CATEGORIES[0])
+static const char *const OBLIGATION_IDS[] = {"m", "b", "\xc3\xa9", "a", "z",
+                                             "ab"};
 
 static json_t *make_plan(fz_bytes *b) {
   json_t *plan = json_object(), *incomes = json_array(),
          *obligations = json_array(), *policy = json_object();
   size_t n_inc = (size_t)fz_range(b, 0, 4), n_obl = (size_t)fz_range(b, 0, 6);
+  /* priorities 0..3, but mostly 0..1 so that levels hold several claims */
   char id[32];
   json_object_set_new(plan, "opening_balance", json_integer(fz_amount(b)));
   for (size_t i = 0; i < n_inc; i++) {
@@ -36,13 +39,14 @@ static json_t *make_plan(fz_bytes *b) {
   }
   for (size_t i = 0; i < n_obl; i++) {
     json_t *ob = json_object();
-    snprintf(id, sizeof id, "o%zu", i);
-    json_object_set_new(ob, "id", json_string(id));
+    /* Ids whose byte order differs from input order (and from ASCII order
+     * for the UTF-8 one), so the id tie-break is really exercised. */
+    json_object_set_new(ob, "id", json_string(OBLIGATION_IDS[i]));
     json_object_set_new(
         ob, "category",
         json_string(CATEGORIES[fz_range(b, 0, N_CATEGORIES - 1)]));
     json_object_set_new(ob, "priority",
-                        json_integer((json_int_t)fz_range(b, 0, 3)));
+                        json_integer((json_int_t)(fz_range(b, 0, 7) / 3)));
     json_object_set_new(ob, "amount", json_integer(fz_amount(b)));
     json_object_set_new(ob, "guaranteed", json_boolean(fz_bool(b)));
     json_array_append_new(obligations, ob);

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "checked.h"
-#include "civic/evaluate.h"
 #include "civic/recalc.h"
 #include "diag.h"
 #include "eval.h"
@@ -89,6 +88,15 @@ typedef struct recalc {
   bool has_scenario;
   int64_t setoff_weeks, pay_day;
   int32_t scenario_until; /* last month simulated */
+  /* The last evaluation of the benefits and what it depended on: the facts
+   * and the parameter values, which are the same on every day between two
+   * parameter change days. Most months of most households repeat the one
+   * before (and the recovery plan and the scenarios re-evaluate the same
+   * months many times), so one remembered result saves most evaluations. */
+  bool memo_valid;
+  int32_t memo_day;
+  int64_t memo_facts[CIVIC_FACT_COUNT_];
+  int64_t memo_amounts[64];
 } recalc;
 
 static bool month_in_scheme(const recalc *rc, int32_t month);
@@ -594,19 +602,354 @@ static int32_t next_event_day(const recalc *rc, int32_t day, int32_t known) {
   return INT32_MAX;
 }
 
+/* ------------------------------------------------------ fast output */
+
+/* A recalculation writes tens of kilobytes of JSON per household-year.
+ * Building a jansson tree of a thousand small objects only to serialise it
+ * cost more than the whole computation, so the result is written once,
+ * through a sink (below) that either writes the compact text directly or
+ * builds the tree (for civic_evaluate, whose door hands back a json_t).
+ * The text is byte for byte what json_dumps(JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) writes of the tree: keys in the order written, the
+ * same escapes (\" \\ \b \f \n \r \t and \u00XX for other control
+ * characters; UTF-8 copied as is, '/' not escaped), and a string that is
+ * not valid UTF-8 fails in both (jansson refuses it). */
+typedef struct out_text {
+  char *buf;
+  size_t len, cap;
+  bool failed;
+} out_text;
+
+/* Room for `n` more bytes; NULL (and o->failed) when out of memory. */
+static char *out_reserve(out_text *o, size_t n) {
+  if (o->failed)
+    return NULL;
+  if (o->cap - o->len <= n) {
+    size_t cap = o->cap ? o->cap : 16384;
+    char *grown;
+    while (cap - o->len <= n)
+      cap *= 2;
+    grown = realloc(o->buf, cap);
+    if (grown == NULL) {
+      o->failed = true;
+      return NULL;
+    }
+    o->buf = grown;
+    o->cap = cap;
+  }
+  return o->buf + o->len;
+}
+
+static void out_bytes(out_text *o, const char *bytes, size_t n) {
+  char *p = out_reserve(o, n);
+  if (p == NULL)
+    return;
+  memcpy(p, bytes, n);
+  o->len += n;
+}
+
+/* A JSON string: at most 6 output bytes per input byte, reserved at once so
+ * the plain bytes (almost all of them) are copied without further checks. */
+static void out_string(out_text *o, const char *str, size_t len) {
+  static const char HEX[] = "0123456789ABCDEF";
+  char *p = out_reserve(o, 6 * len + 2), *start = p;
+  size_t i;
+  if (p == NULL)
+    return;
+  *p++ = '"';
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)str[i];
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *p++ = (char)c;
+      continue;
+    }
+    *p++ = '\\';
+    switch (c) {
+    case '"':
+      *p++ = '"';
+      break;
+    case '\\':
+      *p++ = '\\';
+      break;
+    case '\b':
+      *p++ = 'b';
+      break;
+    case '\f':
+      *p++ = 'f';
+      break;
+    case '\n':
+      *p++ = 'n';
+      break;
+    case '\r':
+      *p++ = 'r';
+      break;
+    case '\t':
+      *p++ = 't';
+      break;
+    default:
+      *p++ = 'u';
+      *p++ = '0';
+      *p++ = '0';
+      *p++ = HEX[c >> 4];
+      *p++ = HEX[c & 15];
+    }
+  }
+  *p++ = '"';
+  o->len += (size_t)(p - start);
+}
+
+static void out_int(out_text *o, int64_t v) {
+  char digits[24];
+  size_t n = sizeof digits;
+  /* via the unsigned magnitude, so INT64_MIN needs no special case */
+  uint64_t mag = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
+  do {
+    digits[--n] = (char)('0' + mag % 10u);
+    mag /= 10u;
+  } while (mag != 0);
+  if (v < 0)
+    digits[--n] = '-';
+  out_bytes(o, digits + n, sizeof digits - n);
+}
+
+/* jansson's rule for strings (utf8_check): well-formed UTF-8 without
+ * overlong forms, surrogates or code points above U+10FFFF. */
+static bool utf8_valid(const unsigned char *p, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = p[i];
+    size_t n, k;
+    uint32_t cp;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf)
+      n = 1, cp = c & 0x1fu;
+    else if (c >= 0xe0 && c <= 0xef)
+      n = 2, cp = c & 0x0fu;
+    else if (c >= 0xf0 && c <= 0xf4)
+      n = 3, cp = c & 0x07u;
+    else
+      return false;
+    if (n >= len - i) /* the sequence runs past the end */
+      return false;
+    for (k = 1; k <= n; k++) {
+      if ((p[i + k] & 0xc0) != 0x80)
+        return false;
+      cp = (cp << 6) | (p[i + k] & 0x3fu);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+#define SINK_DEPTH 8
+
+/* Where the result goes: compact JSON text (`text` set) or a jansson tree
+ * (`stack[0]` is the result object). The emitting code below is written
+ * once, against this interface, so both forms always agree. */
+typedef struct sink {
+  out_text *text;
+  json_t *stack[SINK_DEPTH]; /* tree: open containers (borrowed) */
+  bool is_object[SINK_DEPTH];
+  bool first[SINK_DEPTH]; /* text: nothing written yet in the container */
+  size_t depth;
+  const char *key; /* tree: key of the next value in an object */
+  bool failed;
+} sink;
+
+static void sink_init_text(sink *s, out_text *text) {
+  memset(s, 0, sizeof *s);
+  s->text = text;
+  s->is_object[0] = s->first[0] = true;
+  s->depth = 1;
+  out_bytes(text, "{", 1);
+}
+
+static void sink_init_tree(sink *s, json_t *result) {
+  memset(s, 0, sizeof *s);
+  s->stack[0] = result;
+  s->is_object[0] = true;
+  s->depth = 1;
+  s->failed = result == NULL;
+}
+
+/* Text: the comma between two items of the open container. */
+static void text_separator(sink *s) {
+  if (!s->first[s->depth - 1])
+    out_bytes(s->text, ",", 1);
+  s->first[s->depth - 1] = false;
+}
+
+static void text_string(sink *s, const char *str) {
+  size_t len = strlen(str);
+  if (!utf8_valid((const unsigned char *)str, len))
+    s->failed = true;
+  else
+    out_string(s->text, str, len);
+}
+
+/* Tree: attach a new value (reference stolen) to the open container. */
+static void tree_attach(sink *s, json_t *v) {
+  json_t *top = s->stack[s->depth - 1];
+  if (s->failed || v == NULL || top == NULL) {
+    json_decref(v);
+    s->failed = true;
+    return;
+  }
+  if ((s->is_object[s->depth - 1] ? json_object_set_new_nocheck(top, s->key, v)
+                                  : json_array_append_new(top, v)) != 0)
+    s->failed = true;
+}
+
+/* Text: what precedes a value (a comma inside an array; in an object the
+ * key has been written already). */
+static void text_value_prefix(sink *s) {
+  if (!s->is_object[s->depth - 1])
+    text_separator(s);
+}
+
+static void sink_key(sink *s, const char *key) {
+  if (s->text == NULL) {
+    s->key = key;
+    return;
+  }
+  text_separator(s);
+  out_string(s->text, key, strlen(key)); /* keys are ASCII literals */
+  out_bytes(s->text, ":", 1);
+}
+
+static void sink_int(sink *s, int64_t v) {
+  if (s->text == NULL) {
+    tree_attach(s, json_integer((json_int_t)v));
+    return;
+  }
+  text_value_prefix(s);
+  out_int(s->text, v);
+}
+
+static void sink_str(sink *s, const char *v) {
+  if (s->text == NULL) {
+    tree_attach(s, json_string(v));
+    return;
+  }
+  text_value_prefix(s);
+  text_string(s, v);
+}
+
+/* Open an object or an array as the next value. */
+static void sink_open(sink *s, bool object) {
+  json_t *c = NULL;
+  if (s->depth == SINK_DEPTH) { /* not reachable: the result nests 5 deep */
+    s->failed = true;
+    return;
+  }
+  if (s->text == NULL) {
+    c = object ? json_object() : json_array();
+    tree_attach(s, c);
+    if (s->failed)
+      c = NULL;
+  } else {
+    text_value_prefix(s);
+    out_bytes(s->text, object ? "{" : "[", 1);
+  }
+  s->stack[s->depth] = c;
+  s->is_object[s->depth] = object;
+  s->first[s->depth] = true;
+  s->depth++;
+}
+
+static void sink_close(sink *s) {
+  if (s->depth <= 1) {
+    s->failed = true;
+    return;
+  }
+  s->depth--;
+  if (s->text != NULL)
+    out_bytes(s->text, s->is_object[s->depth] ? "}" : "]", 1);
+}
+
+/* key: integer / key: string, the common members. */
+static void sink_key_int(sink *s, const char *key, int64_t v) {
+  sink_key(s, key);
+  sink_int(s, v);
+}
+
+static void sink_key_str(sink *s, const char *key, const char *v) {
+  sink_key(s, key);
+  sink_str(s, v);
+}
+
+static void sink_key_open(sink *s, const char *key, bool object) {
+  sink_key(s, key);
+  sink_open(s, object);
+}
+
+/* CIVIC_OK, or out of memory (or a string jansson would refuse) while
+ * writing. */
+static civic_status sink_status(recalc *rc, const sink *s) {
+  if (s->failed || (s->text != NULL && s->text->failed))
+    return civic_diag_set(rc->d, CIVIC_E_NOMEM,
+                          "out of memory building output");
+  return CIVIC_OK;
+}
+
 /* --------------------------------------------------- monthly entitlement */
 
+/* The segments of one month as month_due found them, for the output: at
+ * most one per day. */
+#define MAX_SEGMENTS 32
+
+typedef struct seg_log {
+  size_t count;
+  int32_t from[MAX_SEGMENTS], until[MAX_SEGMENTS];
+  int64_t amount[MAX_SEGMENTS][64], part[MAX_SEGMENTS][64];
+} seg_log;
+
+/* The benefits' monthly amounts for `facts` on `day`: civic_scheme_eval,
+ * or the remembered result when the facts are equal and no parameter period
+ * starts between the two days (evaluation is a pure function of both). */
+static civic_status eval_benefits(recalc *rc, int32_t day, const int64_t *facts,
+                                  int64_t *amounts) {
+  size_t nb = civic_scheme_benefit_count(rc->scheme);
+  int32_t lo = day < rc->memo_day ? day : rc->memo_day;
+  int32_t hi = day < rc->memo_day ? rc->memo_day : day;
+  civic_status st;
+  if (rc->memo_valid && day >= civic_scheme_valid_from(rc->scheme) &&
+      day <= civic_scheme_valid_until(rc->scheme) &&
+      memcmp(facts, rc->memo_facts, sizeof rc->memo_facts) == 0 &&
+      civic_scheme_next_change(rc->scheme, lo) > hi) {
+    memcpy(amounts, rc->memo_amounts, nb * sizeof *amounts);
+    return CIVIC_OK;
+  }
+  st = civic_scheme_eval(rc->d, rc->scheme, day, facts, amounts);
+  rc->memo_valid = st == CIVIC_OK &&
+                   day >= civic_scheme_valid_from(rc->scheme) &&
+                   day <= civic_scheme_valid_until(rc->scheme);
+  if (rc->memo_valid) {
+    rc->memo_day = day;
+    memcpy(rc->memo_facts, facts, sizeof rc->memo_facts);
+    memcpy(rc->memo_amounts, amounts, nb * sizeof *amounts);
+  }
+  return st;
+}
+
 /* Entitlement of every benefit in a month as known at `known`, prorated over
- * the segments between changes (events and parameter periods). `segments`,
- * when not NULL, receives one array per benefit describing them. */
+ * the segments between changes (events and parameter periods). `log`, when
+ * not NULL, receives the segments for the output. */
 static civic_status month_due(recalc *rc, int32_t month, int32_t known,
-                              int64_t *due, json_t **segments) {
+                              int64_t *due, seg_log *log) {
   size_t nb = civic_scheme_benefit_count(rc->scheme), b;
   int32_t first = civic_month_first_day(month);
   int32_t days = civic_month_length(month), end = first + days, a = first;
   int64_t amounts[64];
-  char buf1[11], buf2[11];
   civic_status st;
+  if (log != NULL)
+    log->count = 0;
   if (nb > 64)
     return civic_diag_set(rc->d, CIVIC_E_OUT_OF_RANGE,
                           "scheme.benefits: at most 64 benefits");
@@ -626,28 +969,35 @@ static civic_status month_due(recalc *rc, int32_t month, int32_t known,
     } else {
       st = state_at(rc, a, known, &s);
       if (st == CIVIC_OK)
-        st = civic_scheme_eval(rc->d, rc->scheme, a, s.facts, amounts);
+        st = eval_benefits(rc, a, s.facts, amounts);
       if (st != CIVIC_OK)
         return st;
       if (s.facts[CIVIC_FACT_ALIVE] == 0)
         memset(amounts, 0, sizeof amounts); /* nothing due after death */
     }
+    if (log != NULL && log->count == MAX_SEGMENTS) /* one per day at most */
+      return civic_diag_set(rc->d, CIVIC_E_OUT_OF_RANGE,
+                            "months: more than %d segments in a month",
+                            MAX_SEGMENTS);
     for (b = 0; b < nb; b++) {
-      int64_t part =
-          civic_prorate_segment(amounts[b], a - first, next - first, days);
+      /* A whole month earns exactly R (half_up(R*D/D) - half_up(0)): most
+       * segments are whole months, and this skips two 128-bit divisions. */
+      int64_t part = a == first && next == end
+                         ? amounts[b]
+                         : civic_prorate_segment(amounts[b], a - first,
+                                                 next - first, days);
       if (!civic_add_i64(due[b], part, &due[b]))
         return civic_diag_set(rc->d, CIVIC_E_OVERFLOW,
                               "months.%s: entitlement outside int64",
                               civic_scheme_benefit_id(rc->scheme, b));
-      if (segments != NULL) {
-        json_t *seg =
-            json_pack("{s:s,s:s,s:I,s:I}", "from", civic_date_format(a, buf1),
-                      "until", civic_date_format(next - 1, buf2), "amount",
-                      (json_int_t)amounts[b], "prorated", (json_int_t)part);
-        st = civic_json_append_new(rc->d, segments[b], seg);
-        if (st != CIVIC_OK)
-          return st;
+      if (log != NULL) {
+        log->amount[log->count][b] = amounts[b];
+        log->part[log->count][b] = part;
       }
+    }
+    if (log != NULL) {
+      log->from[log->count] = a;
+      log->until[log->count++] = next - 1;
     }
     a = next;
   }
@@ -690,24 +1040,25 @@ static int cmp_cstr(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Payment ids for one month and benefit, sorted: what a correction corrects. */
-static json_t *corrected_ids(const recalc *rc, int32_t month, size_t b) {
+/* Payment ids for one month and benefit, sorted: what a correction
+ * corrects. */
+static civic_status emit_corrected_ids(recalc *rc, int32_t month, size_t b,
+                                       sink *out) {
   const char **ids = malloc((rc->payment_count + 1) * sizeof *ids);
-  json_t *list = json_array();
   size_t i, n = 0;
-  if (ids == NULL || list == NULL) {
-    free(ids);
-    json_decref(list);
-    return NULL;
-  }
+  if (ids == NULL)
+    return civic_diag_set(rc->d, CIVIC_E_NOMEM,
+                          "out of memory building output");
   for (i = 0; i < rc->payment_count; i++)
     if (rc->payments[i].month == month && rc->payments[i].benefit == b)
       ids[n++] = rc->payments[i].id;
   qsort(ids, n, sizeof *ids, cmp_cstr);
+  sink_open(out, false);
   for (i = 0; i < n; i++)
-    json_array_append_new(list, json_string(ids[i]));
+    sink_str(out, ids[i]);
+  sink_close(out);
   free(ids);
-  return list;
+  return CIVIC_OK;
 }
 
 /* The corrections of one run are netted against each other first: an
@@ -754,75 +1105,103 @@ static civic_status add_checked(recalc *rc, int64_t *acc, int64_t v) {
   return CIVIC_OK;
 }
 
+/* corr:<household>:<benefit>:<YYYY-MM>:<known_at or all> (docs/recalc.md
+ * 5.2): the correction's id, and its transfer's, so a retry is safe. */
+static void correction_id(const recalc *rc, int32_t month, size_t b, char *id,
+                          size_t cap) {
+  char mbuf[16], kbuf[11];
+  snprintf(id, cap, "corr:%.100s:%.64s:%s:%s", rc->household,
+           civic_scheme_benefit_id(rc->scheme, b),
+           civic_month_format(month, mbuf), known_label(rc, kbuf));
+}
+
 static civic_status emit_correction(recalc *rc, int32_t month, size_t b,
-                                    const cell *c, json_t *corrections,
-                                    json_t *transfers, totals *t) {
-  char id[512], mbuf[16], kbuf[11];
-  const char *benefit = civic_scheme_benefit_id(rc->scheme, b);
+                                    const cell *c, sink *out, totals *t) {
+  char id[512], mbuf[16];
   int64_t diff = c->due - c->paid;
   bool under = diff > 0;
-  json_t *corr;
   civic_status st;
   if (diff == 0)
     return CIVIC_OK;
-  snprintf(id, sizeof id, "corr:%.100s:%.64s:%s:%s", rc->household, benefit,
-           civic_month_format(month, mbuf), known_label(rc, kbuf));
-  corr = json_pack(
-      "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o}", "id", id, "month", mbuf, "benefit",
-      benefit, "kind", under ? "underpayment" : "overpayment", "amount",
-      (json_int_t)(under ? diff : -diff), "netted", (json_int_t)c->netted,
-      under ? "paid_now" : "receivable", (json_int_t)c->settled, "corrects",
-      corrected_ids(rc, month, b));
-  st = civic_json_append_new(rc->d, corrections, corr);
+  correction_id(rc, month, b, id, sizeof id);
+  sink_open(out, true);
+  sink_key_str(out, "id", id);
+  sink_key_str(out, "month", civic_month_format(month, mbuf));
+  sink_key_str(out, "benefit", civic_scheme_benefit_id(rc->scheme, b));
+  sink_key_str(out, "kind", under ? "underpayment" : "overpayment");
+  sink_key_int(out, "amount", under ? diff : -diff);
+  sink_key_int(out, "netted", c->netted);
+  sink_key_int(out, under ? "paid_now" : "receivable", c->settled);
+  sink_key(out, "corrects");
+  st = emit_corrected_ids(rc, month, b, out);
+  sink_close(out);
+  if (st == CIVIC_OK)
+    st = sink_status(rc, out);
   if (st == CIVIC_OK && under) /* count each netted euro once */
     st = add_checked(rc, &t->netted, c->netted);
   if (st == CIVIC_OK)
     st = add_checked(rc, under ? &t->paid_now : &t->new_debt, c->settled);
-  if (st != CIVIC_OK || c->settled == 0)
-    return st;
-  /* An underpayment moves money now; an overpayment books the resident's
-   * debt (the receivable account runs negative, min_balance null). */
-  return civic_json_append_new(
-      rc->d, transfers,
-      json_pack("{s:s,s:s,s:s,s:I,s:s}", "id", id, "from",
-                under ? rc->pol.payer : rc->pol.receivable, "to",
-                under ? rc->pol.resident : rc->pol.payer, "amount",
-                (json_int_t)c->settled, "asset", rc->pol.asset));
+  return st;
 }
 
-static civic_status run_month(recalc *rc, int32_t month, json_t *months,
-                              cell *cells) {
-  size_t nb = civic_scheme_benefit_count(rc->scheme), b;
+/* An underpayment moves money now; an overpayment books the resident's
+ * debt (the receivable account runs negative, min_balance null). Netted
+ * amounts move no money and are not posted. */
+static void emit_transfer(recalc *rc, int32_t month, size_t b, const cell *c,
+                          sink *out) {
+  char id[512];
+  bool under = c->due > c->paid;
+  if (c->due == c->paid || c->settled == 0)
+    return;
+  correction_id(rc, month, b, id, sizeof id);
+  sink_open(out, true);
+  sink_key_str(out, "id", id);
+  sink_key_str(out, "from", under ? rc->pol.payer : rc->pol.receivable);
+  sink_key_str(out, "to", under ? rc->pol.resident : rc->pol.payer);
+  sink_key_int(out, "amount", c->settled);
+  sink_key_str(out, "asset", rc->pol.asset);
+  sink_close(out);
+}
+
+/* One month: its entitlement per benefit, what was paid, and the row
+ * {month, days, benefits: [{benefit, due, paid, difference, segments}]}. */
+static civic_status run_month(recalc *rc, int32_t month, sink *out, cell *cells,
+                              seg_log *log) {
+  size_t nb = civic_scheme_benefit_count(rc->scheme), b, k;
   int64_t due[64];
-  json_t *segs[64] = {0}, *row, *list;
-  char mbuf[16];
-  civic_status st = CIVIC_OK;
-  for (b = 0; b < nb; b++)
-    if ((segs[b] = json_array()) == NULL)
-      st = civic_diag_set(rc->d, CIVIC_E_NOMEM, "out of memory");
-  if (st == CIVIC_OK)
-    st = month_due(rc, month, rc->known_at, due, segs);
+  char mbuf[16], from[11], until[11];
+  civic_status st = month_due(rc, month, rc->known_at, due, log);
   for (b = 0; b < nb && st == CIVIC_OK; b++) {
     cells[b].due = due[b];
     st = sum_payments(rc, month, b, &cells[b].paid);
   }
-  if (st != CIVIC_OK) {
-    for (b = 0; b < nb; b++)
-      json_decref(segs[b]);
+  if (st != CIVIC_OK)
     return st;
+  sink_open(out, true);
+  sink_key_str(out, "month", civic_month_format(month, mbuf));
+  sink_key_int(out, "days", civic_month_length(month));
+  sink_key_open(out, "benefits", false);
+  for (b = 0; b < nb; b++) {
+    sink_open(out, true);
+    sink_key_str(out, "benefit", civic_scheme_benefit_id(rc->scheme, b));
+    sink_key_int(out, "due", cells[b].due);
+    sink_key_int(out, "paid", cells[b].paid);
+    sink_key_int(out, "difference", cells[b].due - cells[b].paid);
+    sink_key_open(out, "segments", false);
+    for (k = 0; k < log->count; k++) {
+      sink_open(out, true);
+      sink_key_str(out, "from", civic_date_format(log->from[k], from));
+      sink_key_str(out, "until", civic_date_format(log->until[k], until));
+      sink_key_int(out, "amount", log->amount[k][b]);
+      sink_key_int(out, "prorated", log->part[k][b]);
+      sink_close(out);
+    }
+    sink_close(out); /* segments */
+    sink_close(out); /* the benefit */
   }
-  list = json_array();
-  for (b = 0; b < nb; b++)
-    json_array_append_new(list,
-                          json_pack("{s:s,s:I,s:I,s:I,s:o}", "benefit",
-                                    civic_scheme_benefit_id(rc->scheme, b),
-                                    "due", (json_int_t)cells[b].due, "paid",
-                                    (json_int_t)cells[b].paid, "difference",
-                                    (json_int_t)(cells[b].due - cells[b].paid),
-                                    "segments", segs[b]));
-  row = json_pack("{s:s,s:i,s:o}", "month", civic_month_format(month, mbuf),
-                  "days", (int)civic_month_length(month), "benefits", list);
-  return civic_json_append_new(rc->d, months, row);
+  sink_close(out); /* benefits */
+  sink_close(out); /* the month */
+  return sink_status(rc, out);
 }
 
 /* Sum of the positive (or negative) differences must fit, so netting and
@@ -904,14 +1283,46 @@ static bool month_in_scheme(const recalc *rc, int32_t month) {
          (rc->start == INT32_MIN || month >= civic_month_of_day(rc->start));
 }
 
-static civic_status recovery_plan(recalc *rc, int64_t new_debt, json_t **out) {
+typedef struct instalment {
+  int32_t month;
+  int64_t available, floor, amount, outstanding_after;
+} instalment;
+
+static void emit_recovery(sink *out, const recalc *rc, int64_t new_debt,
+                          int64_t recovered, const instalment *list, size_t n,
+                          int64_t remaining, const char *stopped) {
+  char mbuf[16];
+  size_t i;
+  sink_key_open(out, "recovery", true);
+  sink_key_int(out, "older_debt", rc->pol.outstanding);
+  sink_key_int(out, "new_debt", new_debt);
+  sink_key_int(out, "recovered", recovered);
+  sink_key_open(out, "instalments", false);
+  for (i = 0; i < n; i++) {
+    sink_open(out, true);
+    sink_key_str(out, "month", civic_month_format(list[i].month, mbuf));
+    sink_key_int(out, "available", list[i].available);
+    sink_key_int(out, "floor", list[i].floor);
+    sink_key_int(out, "instalment", list[i].amount);
+    sink_key_int(out, "outstanding_after", list[i].outstanding_after);
+    sink_close(out);
+  }
+  sink_close(out);
+  sink_key_int(out, "remaining", remaining);
+  sink_key_str(out, "stopped", stopped);
+  sink_close(out);
+}
+
+static civic_status recovery_plan(recalc *rc, int64_t new_debt, sink *out) {
   int64_t outstanding = 0, recovered = 0;
   int32_t m = rc->pol.plan_start, k;
   const char *stopped = "max_term";
-  char mbuf[16];
-  json_t *list = json_array();
+  instalment *list = malloc((size_t)rc->pol.max_term * sizeof *list);
+  size_t n = 0;
   civic_status st = CIVIC_OK;
-  if (!civic_add_i64(rc->pol.outstanding, new_debt, &outstanding))
+  if (list == NULL)
+    st = civic_diag_set(rc->d, CIVIC_E_NOMEM, "out of memory");
+  else if (!civic_add_i64(rc->pol.outstanding, new_debt, &outstanding))
     st = civic_diag_set(rc->d, CIVIC_E_OVERFLOW, "receivable outside int64");
   for (k = 0; k < rc->pol.max_term && st == CIVIC_OK; k++, m++) {
     int64_t avail = 0, floor = 0, inst;
@@ -931,26 +1342,18 @@ static civic_status recovery_plan(recalc *rc, int64_t new_debt, json_t **out) {
     inst = recovery_step(&rc->pol, outstanding, avail, floor);
     outstanding -= inst;
     recovered += inst;
-    json_array_append_new(
-        list,
-        json_pack("{s:s,s:I,s:I,s:I,s:I}", "month", civic_month_format(m, mbuf),
-                  "available", (json_int_t)avail, "floor", (json_int_t)floor,
-                  "instalment", (json_int_t)inst, "outstanding_after",
-                  (json_int_t)outstanding));
+    list[n].month = m;
+    list[n].available = avail;
+    list[n].floor = floor;
+    list[n].amount = inst;
+    list[n++].outstanding_after = outstanding;
   }
   if (st == CIVIC_OK && outstanding == 0)
     stopped = "paid_off";
-  if (st != CIVIC_OK) {
-    json_decref(list);
-    return st;
-  }
-  *out = json_pack("{s:I,s:I,s:I,s:o,s:I,s:s}", "older_debt",
-                   (json_int_t)rc->pol.outstanding, "new_debt",
-                   (json_int_t)new_debt, "recovered", (json_int_t)recovered,
-                   "instalments", list, "remaining", (json_int_t)outstanding,
-                   "stopped", stopped);
-  return *out ? CIVIC_OK
-              : civic_diag_set(rc->d, CIVIC_E_NOMEM, "out of memory");
+  if (st == CIVIC_OK)
+    emit_recovery(out, rc, new_debt, recovered, list, n, outstanding, stopped);
+  free(list);
+  return st;
 }
 
 /* --------------------------------------------------------- scenarios */
@@ -1027,64 +1430,72 @@ static bool add_outcome(outcome *sum, const outcome *o) {
          civic_add_i64(sum->outstanding, o->outstanding, &sum->outstanding);
 }
 
-static json_t *outcome_json(const outcome *o) {
-  return json_pack("{s:I,s:I,s:I,s:I,s:I}", "debt_incurred",
-                   (json_int_t)o->debt, "recovered", (json_int_t)o->recovered,
-                   "outstanding_at_end", (json_int_t)o->outstanding,
-                   "months_in_arrears", (json_int_t)o->arrears_months,
-                   "late_underpayments", (json_int_t)o->late_underpaid);
+static void emit_outcome(sink *out, const char *key, const outcome *o) {
+  sink_key_open(out, key, true);
+  sink_key_int(out, "debt_incurred", o->debt);
+  sink_key_int(out, "recovered", o->recovered);
+  sink_key_int(out, "outstanding_at_end", o->outstanding);
+  sink_key_int(out, "months_in_arrears", o->arrears_months);
+  sink_key_int(out, "late_underpayments", o->late_underpaid);
+  sink_close(out);
 }
 
-static civic_status scenarios(recalc *rc, json_t *result) {
+/* {recalculate_at_once, setoff_after_weeks, weeks, pay_day} under `key`. */
+static void emit_comparison(sink *out, const recalc *rc, const char *key,
+                            const outcome *now, const outcome *later,
+                            const size_t *households) {
+  sink_key_open(out, key, true);
+  if (households != NULL)
+    sink_key_int(out, "households", (int64_t)*households);
+  emit_outcome(out, "recalculate_at_once", now);
+  emit_outcome(out, "setoff_after_weeks", later);
+  sink_key_int(out, "weeks", rc->setoff_weeks);
+  sink_key_int(out, "pay_day", rc->pay_day);
+  sink_close(out);
+}
+
+static civic_status scenarios(recalc *rc, sink *out) {
   outcome now, later;
-  json_t *s;
   civic_status st = simulate(rc, 0, false, &now);
   if (st == CIVIC_OK)
     st = simulate(rc, (int32_t)rc->setoff_weeks * 7, true, &later);
-  if (st != CIVIC_OK)
-    return st;
-  s = json_pack("{s:o,s:o,s:I,s:I}", "recalculate_at_once", outcome_json(&now),
-                "setoff_after_weeks", outcome_json(&later), "weeks",
-                (json_int_t)rc->setoff_weeks, "pay_day",
-                (json_int_t)rc->pay_day);
-  return civic_json_set_new(rc->d, result, "scenarios", s);
+  if (st == CIVIC_OK)
+    emit_comparison(out, rc, "scenarios", &now, &later, NULL);
+  return st;
 }
 
 /* The rent obligation re-planned from each relocation's effective date (a
  * move changes the amount and the payee), as known at `known_at`: what the
  * settlement should pay from when, and to whom. */
-static civic_status rent_plan(recalc *rc, json_t *result) {
+static void emit_rent(sink *out, int32_t from, int64_t amount,
+                      const char *payee, const char *event_id) {
   char buf[11];
-  json_t *list = json_array();
+  sink_open(out, true);
+  sink_key_str(out, "category", "rent");
+  sink_key_str(out, "from", civic_date_format(from, buf));
+  sink_key_int(out, "amount", amount);
+  sink_key_str(out, "payee", payee);
+  if (event_id != NULL)
+    sink_key_str(out, "event", event_id);
+  sink_close(out);
+}
+
+static void rent_plan(recalc *rc, sink *out) {
   size_t i;
-  civic_status st = civic_json_append_new(
-      rc->d, list,
-      json_pack("{s:s,s:s,s:I,s:s}", "category", "rent", "from",
-                civic_date_format(rc->start, buf), "amount",
-                (json_int_t)rc->initial[CIVIC_FACT_RENT], "payee",
-                rc->landlord));
-  for (i = 0; i < rc->event_count && st == CIVIC_OK; i++) {
+  sink_key_open(out, "obligations", false);
+  emit_rent(out, rc->start, rc->initial[CIVIC_FACT_RENT], rc->landlord, NULL);
+  for (i = 0; i < rc->event_count; i++) {
     const event *e = &rc->events[i];
-    if (e->type != EV_RELOCATION || e->reported > rc->known_at)
-      continue;
-    st = civic_json_append_new(
-        rc->d, list,
-        json_pack("{s:s,s:s,s:I,s:s,s:s}", "category", "rent", "from",
-                  civic_date_format(e->effective, buf), "amount",
-                  (json_int_t)e->rent, "payee", e->landlord, "event", e->id));
+    if (e->type == EV_RELOCATION && e->reported <= rc->known_at)
+      emit_rent(out, e->effective, e->rent, e->landlord, e->id);
   }
-  if (st != CIVIC_OK) {
-    json_decref(list);
-    return st;
-  }
-  return civic_json_set_new(rc->d, result, "obligations", list);
+  sink_close(out);
 }
 
 /* A population run: the scenario comparison summed over many households
  * (`population`: a list of timelines). Only the scheme, the months, the
  * policy and the scenario are read besides. */
-static civic_status run_population(recalc *rc, const json_t *in,
-                                   json_t *result) {
+static civic_status run_population(recalc *rc, const json_t *in, sink *out) {
   json_t *list;
   outcome sum_now, sum_later;
   size_t i;
@@ -1118,93 +1529,105 @@ static civic_status run_population(recalc *rc, const json_t *in,
       st = civic_diag_set(rc->d, CIVIC_E_OVERFLOW,
                           "population: totals outside int64");
   }
-  if (st != CIVIC_OK)
-    return st;
-  return civic_json_set_new(
-      rc->d, result, "population",
-      json_pack("{s:I,s:o,s:o,s:I,s:I}", "households",
-                (json_int_t)json_array_size(list), "recalculate_at_once",
-                outcome_json(&sum_now), "setoff_after_weeks",
-                outcome_json(&sum_later), "weeks", (json_int_t)rc->setoff_weeks,
-                "pay_day", (json_int_t)rc->pay_day));
+  if (st == CIVIC_OK) {
+    size_t households = json_array_size(list);
+    emit_comparison(out, rc, "population", &sum_now, &sum_later, &households);
+    st = sink_status(rc, out);
+  }
+  return st;
 }
 
 /* ---------------------------------------------------------- entry points */
 
-static civic_status run(recalc *rc, const json_t *in, json_t *result) {
-  json_t *months = json_array(), *corrections = json_array(),
-         *transfers = json_array(), *plan = NULL;
+/* A household run: months, corrections, settlement, recovery, transfers,
+ * obligations and (with a scenario) the comparison, in that order. */
+static civic_status run(recalc *rc, const json_t *in, sink *out) {
   cell *cells = NULL;
+  seg_log *log = NULL;
   totals t = {0, 0, 0};
   char kbuf[11];
+  size_t nb, count, i;
   int32_t m;
   civic_status st = read_input(rc, in);
+  if (st != CIVIC_OK)
+    return st;
+  nb = civic_scheme_benefit_count(rc->scheme);
+  count = (size_t)(rc->to - rc->from + 1) * nb;
+  cells = calloc(count + 1, sizeof *cells);
+  log = malloc(sizeof *log);
+  if (cells == NULL || log == NULL)
+    st = civic_diag_set(rc->d, CIVIC_E_NOMEM, "out of memory");
+  sink_key_str(out, "household", rc->household);
+  sink_key_str(out, "known_at", known_label(rc, kbuf));
   if (st == CIVIC_OK)
-    st = civic_json_set_str(rc->d, result, "household", rc->household);
+    st = sink_status(rc, out);
+  sink_key_open(out, "months", false);
+  for (m = rc->from; m <= rc->to && st == CIVIC_OK; m++)
+    st = run_month(rc, m, out, &cells[(size_t)(m - rc->from) * nb], log);
+  sink_close(out);
   if (st == CIVIC_OK)
-    st = civic_json_set_str(rc->d, result, "known_at", known_label(rc, kbuf));
+    st = check_run_totals(rc, cells, count);
   if (st == CIVIC_OK)
-    st = civic_json_set_new(rc->d, result, "months", json_incref(months));
-  if (st == CIVIC_OK)
-    st = civic_json_set_new(rc->d, result, "corrections",
-                            json_incref(corrections));
+    net_run(cells, count);
+  sink_key_open(out, "corrections", false);
+  for (i = 0; i < count && st == CIVIC_OK; i++)
+    st = emit_correction(rc, rc->from + (int32_t)(i / nb), i % nb, &cells[i],
+                         out, &t);
+  sink_close(out);
   if (st == CIVIC_OK) {
-    size_t nb = civic_scheme_benefit_count(rc->scheme), count, i;
-    count = (size_t)(rc->to - rc->from + 1) * nb;
-    cells = calloc(count + 1, sizeof *cells);
-    if (cells == NULL)
-      st = civic_diag_set(rc->d, CIVIC_E_NOMEM, "out of memory");
-    for (m = rc->from; m <= rc->to && st == CIVIC_OK; m++)
-      st = run_month(rc, m, months, &cells[(size_t)(m - rc->from) * nb]);
-    if (st == CIVIC_OK)
-      st = check_run_totals(rc, cells, count);
-    if (st == CIVIC_OK)
-      net_run(cells, count);
-    for (i = 0; i < count && st == CIVIC_OK; i++)
-      st = emit_correction(rc, rc->from + (int32_t)(i / nb), i % nb, &cells[i],
-                           corrections, transfers, &t);
+    sink_key_open(out, "settlement", true);
+    sink_key_int(out, "paid_now", t.paid_now);
+    sink_key_int(out, "netted", t.netted);
+    sink_key_int(out, "new_debt", t.new_debt);
+    sink_close(out);
+    st = recovery_plan(rc, t.new_debt, out);
   }
-  if (st == CIVIC_OK)
-    st = civic_json_set_new(
-        rc->d, result, "settlement",
-        json_pack("{s:I,s:I,s:I}", "paid_now", (json_int_t)t.paid_now, "netted",
-                  (json_int_t)t.netted, "new_debt", (json_int_t)t.new_debt));
-  if (st == CIVIC_OK)
-    st = recovery_plan(rc, t.new_debt, &plan);
-  if (st == CIVIC_OK)
-    st = civic_json_set_new(rc->d, result, "recovery", plan);
-  if (st == CIVIC_OK)
-    st = civic_json_set_new(rc->d, result, "transfers", json_incref(transfers));
-  if (st == CIVIC_OK)
-    st = rent_plan(rc, result);
+  if (st == CIVIC_OK) {
+    sink_key_open(out, "transfers", false);
+    for (i = 0; i < count; i++)
+      emit_transfer(rc, rc->from + (int32_t)(i / nb), i % nb, &cells[i], out);
+    sink_close(out);
+    rent_plan(rc, out);
+  }
   if (st == CIVIC_OK && rc->has_scenario)
-    st = scenarios(rc, result);
+    st = scenarios(rc, out);
+  if (st == CIVIC_OK)
+    st = sink_status(rc, out);
   free(cells);
-  json_decref(months);
-  json_decref(corrections);
-  json_decref(transfers);
+  free(log);
   return st;
 }
 
-/* One recalculation; `scheme` is NULL to load it from the input. */
-static civic_status recalc_json(civic_diag *d, const civic_scheme *scheme,
-                                const json_t *in, json_t **out) {
+/* One recalculation into `out`; `scheme` is NULL to load it from the
+ * input. */
+static civic_status recalc_into(civic_diag *d, const civic_scheme *scheme,
+                                const json_t *in, sink *out) {
   recalc rc;
-  json_t *result = json_object();
   civic_status st;
   memset(&rc, 0, sizeof rc);
   rc.d = d;
   rc.scheme = scheme;
-  *out = NULL;
-  if (result == NULL)
-    st = civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
-  else if (json_object_get(in, "population") != NULL)
-    st = run_population(&rc, in, result);
+  if (json_object_get(in, "population") != NULL)
+    st = run_population(&rc, in, out);
   else
-    st = run(&rc, in, result);
+    st = run(&rc, in, out);
   civic_scheme_free(rc.owned_scheme);
   free(rc.events);
   free(rc.payments);
+  return st;
+}
+
+/* The civic_evaluate door: the result as a jansson tree. */
+civic_status civic_recalc_eval_json(civic_diag *d, const json_t *in,
+                                    json_t **out) {
+  json_t *result = json_object();
+  sink s;
+  civic_status st;
+  *out = NULL;
+  if (result == NULL)
+    return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
+  sink_init_tree(&s, result);
+  st = recalc_into(d, NULL, in, &s);
   if (st != CIVIC_OK) {
     json_decref(result);
     return st;
@@ -1213,16 +1636,44 @@ static civic_status recalc_json(civic_diag *d, const civic_scheme *scheme,
   return CIVIC_OK;
 }
 
-civic_status civic_recalc_eval_json(civic_diag *d, const json_t *in,
-                                    json_t **out) {
-  return recalc_json(d, NULL, in, out);
+/* Parse, recalculate, write the text: what civic_evaluate(ctx, "recalc",
+ * ...) returns, without building a tree. `scheme` is NULL to load it from
+ * the input. */
+static civic_status run_text(civic_ctx *ctx, const civic_scheme *scheme,
+                             const char *input, char **output) {
+  json_t *in = NULL;
+  out_text text = {NULL, 0, 0, false};
+  sink s;
+  civic_status st = civic_json_parse(&ctx->diag, input, strlen(input), &in);
+  if (st == CIVIC_OK) {
+    sink_init_text(&s, &text);
+    st = recalc_into(&ctx->diag, scheme, in, &s);
+  }
+  json_decref(in);
+  if (st == CIVIC_OK) {
+    out_bytes(&text, "}", 2); /* the result's closing brace and a NUL */
+    if (text.failed)
+      st = civic_diag_set(&ctx->diag, CIVIC_E_NOMEM,
+                          "out of memory writing output");
+  }
+  if (st != CIVIC_OK) {
+    free(text.buf);
+    return st;
+  }
+  *output = text.buf;
+  return CIVIC_OK;
 }
 
 civic_status civic_recalc_run(civic_ctx *ctx, const char *input,
                               char **output) {
   if (ctx == NULL)
     return CIVIC_E_INVALID_ARGUMENT;
-  return civic_evaluate(ctx, "recalc", input, output);
+  civic_diag_clear(&ctx->diag);
+  if (input == NULL || output == NULL)
+    return civic_diag_set(&ctx->diag, CIVIC_E_INVALID_ARGUMENT,
+                          "kind, input and output must not be NULL");
+  *output = NULL;
+  return run_text(ctx, NULL, input, output);
 }
 
 /* ------------------------------------------------- compiled schemes */
@@ -1276,12 +1727,10 @@ const char *civic_recalc_scheme_benefit_id(const civic_recalc_scheme *scheme,
   return civic_scheme_benefit_id(scheme->scheme, index);
 }
 
-/* civic_recalc_run without loading the scheme again: parse, run, serialise. */
+/* civic_recalc_run without loading the scheme again. */
 civic_status civic_recalc_run_with_scheme(civic_ctx *ctx,
                                           const civic_recalc_scheme *scheme,
                                           const char *input, char **output) {
-  json_t *in = NULL, *result = NULL;
-  civic_status st;
   if (ctx == NULL)
     return CIVIC_E_INVALID_ARGUMENT;
   civic_diag_clear(&ctx->diag);
@@ -1289,18 +1738,7 @@ civic_status civic_recalc_run_with_scheme(civic_ctx *ctx,
     return civic_diag_set(&ctx->diag, CIVIC_E_INVALID_ARGUMENT,
                           "scheme, input and output must not be NULL");
   *output = NULL;
-  st = civic_json_parse(&ctx->diag, input, strlen(input), &in);
-  if (st == CIVIC_OK)
-    st = recalc_json(&ctx->diag, scheme->scheme, in, &result);
-  json_decref(in);
-  if (st != CIVIC_OK)
-    return st;
-  *output = civic_json_dump(result);
-  json_decref(result);
-  if (*output == NULL)
-    return civic_diag_set(&ctx->diag, CIVIC_E_NOMEM,
-                          "out of memory writing output");
-  return CIVIC_OK;
+  return run_text(ctx, scheme->scheme, input, output);
 }
 
 /* Entitlements of every household in `list` for months from..to into `due`

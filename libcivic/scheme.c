@@ -43,10 +43,28 @@ static int32_t month_days(int32_t year, int32_t month) {
   return month == 2 && leap_year(year) ? 29 : DAYS[month - 1];
 }
 
+/* `n` decimal digits of v (0 <= v < 10^n) into buf. Dates are written
+ * several times per household-month; snprintf was a tenth of the run. */
+static void put_digits(char *buf, int32_t v, int n) {
+  while (n-- > 0) {
+    buf[n] = (char)('0' + v % 10);
+    v /= 10;
+  }
+}
+
 const char *civic_date_format(int32_t days, char *buf) {
   int32_t y, m, dd;
   civic_date_civil(days, &y, &m, &dd);
-  snprintf(buf, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)dd);
+  if (y < 0 || y > 9999) { /* not reachable from parsed dates; keep exact */
+    snprintf(buf, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)dd);
+    return buf;
+  }
+  put_digits(buf, y, 4);
+  buf[4] = '-';
+  put_digits(buf + 5, m, 2);
+  buf[7] = '-';
+  put_digits(buf + 8, dd, 2);
+  buf[10] = '\0';
   return buf;
 }
 
@@ -107,8 +125,15 @@ civic_status civic_month_field(civic_diag *d, const json_t *obj,
 }
 
 const char *civic_month_format(int32_t month_index, char *buf) {
-  snprintf(buf, 16, "%04d-%02d", (int)(month_index / 12),
-           (int)(month_index % 12 + 1));
+  if (month_index < 0 || month_index / 12 > 9999) {
+    snprintf(buf, 16, "%04d-%02d", (int)(month_index / 12),
+             (int)(month_index % 12 + 1));
+    return buf;
+  }
+  put_digits(buf, month_index / 12, 4);
+  buf[4] = '-';
+  put_digits(buf + 5, month_index % 12 + 1, 2);
+  buf[7] = '\0';
   return buf;
 }
 
@@ -328,7 +353,8 @@ static civic_status collect_changes(civic_diag *d, civic_scheme *s) {
   qsort(s->changes, n, sizeof *s->changes, cmp_day);
   s->change_count = 0;
   for (i = 0; i < n; i++)
-    if (s->change_count == 0 || s->changes[s->change_count - 1] != s->changes[i])
+    if (s->change_count == 0 ||
+        s->changes[s->change_count - 1] != s->changes[i])
       s->changes[s->change_count++] = s->changes[i];
   return CIVIC_OK;
 }
@@ -1219,8 +1245,6 @@ bool civic_scheme_has_name(const civic_scheme *s, const char *name) {
          find_var(s, name, strlen(name)) >= 0;
 }
 
-
-
 /* Schemes up to this many variables evaluate with memo tables on the stack:
  * an evaluation runs for every segment of every month, and a heap
  * allocation per call used to cost more than the arithmetic. */
@@ -1269,7 +1293,8 @@ civic_status civic_scheme_value(civic_diag *d, const civic_scheme *s,
     if (e.values == NULL || e.done == NULL) {
       free(e.values);
       free(e.done);
-      return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory evaluating scheme");
+      return civic_diag_set(d, CIVIC_E_NOMEM,
+                            "out of memory evaluating scheme");
     }
   } else
     memset(done, 0, s->var_count);

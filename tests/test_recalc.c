@@ -1,8 +1,9 @@
 /* Recalculation: the hand-worked scenario vectors in tests/vectors/
  * recalc.json (each also run with every input array shuffled: the same
  * events, payments and parameter periods in any order must give identical
- * corrections), the formula language, dates, error places, and the
- * shipped example scheme and timeline. */
+ * corrections), the formula language, dates, error places, the
+ * shipped example scheme and timeline, and the compiled-scheme and batch
+ * entry points (same bytes as civic_evaluate, same amounts as a full run). */
 #include <civic/civic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,158 @@ START_TEST(bad_input_leaves_nothing) {
 }
 END_TEST
 
+/* The compiled-scheme entry point and the fast writer: for every vector
+ * with an inline scheme, civic_recalc_run, civic_recalc_run_with_scheme and
+ * civic_evaluate("recalc") (jansson's own serialiser) give the same bytes. */
+START_TEST(compiled_scheme_gives_identical_bytes) {
+  json_t *file = load_vectors(), *c;
+  civic_ctx *ctx = NULL;
+  size_t i, compared = 0;
+  ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
+  json_array_foreach(json_object_get(file, "cases"), i, c) {
+    json_t *input = json_deep_copy(json_object_get(c, "input"));
+    json_t *scheme = json_object_get(input, "scheme");
+    char *scheme_text, *with, *without, *a = NULL, *b = NULL, *e = NULL;
+    civic_recalc_scheme *compiled = NULL;
+    civic_status sa, sb, se;
+    if (!json_is_object(scheme) || json_object_get(c, "expect") == NULL ||
+        json_object_get(json_object_get(c, "expect"), "error") != NULL) {
+      json_decref(input);
+      continue;
+    }
+    scheme_text = civic_json_dump(scheme);
+    with = civic_json_dump(input);
+    json_object_del(input, "scheme");
+    without = civic_json_dump(input);
+    ck_assert_int_eq(civic_recalc_scheme_new(ctx, scheme_text, &compiled),
+                     CIVIC_OK);
+    sa = civic_recalc_run(ctx, with, &a);
+    sb = civic_recalc_run_with_scheme(ctx, compiled, without, &b);
+    se = civic_evaluate(ctx, "recalc", with, &e);
+    ck_assert_int_eq(sa, CIVIC_OK);
+    ck_assert_int_eq(sb, CIVIC_OK);
+    ck_assert_int_eq(se, CIVIC_OK);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_eq(a, e);
+    compared++;
+    civic_free(a);
+    civic_free(b);
+    civic_free(e);
+    free(scheme_text);
+    free(with);
+    free(without);
+    civic_recalc_scheme_free(compiled);
+    json_decref(input);
+  }
+  ck_assert_uint_gt(compared, 0);
+  civic_ctx_free(ctx);
+  json_decref(file);
+}
+END_TEST
+
+/* Strings that need escaping come out exactly as jansson writes them. */
+START_TEST(fast_writer_escapes_like_jansson) {
+  char *tl = civic_test_read_file(
+      CIVIC_SOURCE_DIR "/examples/timelines/relocation-cohabitation.json");
+  char *sc = civic_test_read_file(
+      CIVIC_SOURCE_DIR "/examples/schemes/nl-participatiewet-2025.json");
+  json_error_t err;
+  json_t *in;
+  char *text, *a = NULL, *e = NULL;
+  civic_ctx *ctx = NULL;
+  ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
+  in = json_loads(tl, 0, &err);
+  ck_assert_ptr_nonnull(in);
+  json_object_set_new(in, "scheme", json_loads(sc, 0, &err));
+  json_object_set_new(json_object_get(in, "timeline"), "household",
+                      json_string("hh \"q\" \\ / \n\t\x01\x1f \xc3\xa9 "
+                                  "\xe2\x80\xa8 \xf0\x9f\x98\x80"));
+  text = civic_json_dump(in);
+  ck_assert_int_eq(civic_recalc_run(ctx, text, &a), CIVIC_OK);
+  ck_assert_int_eq(civic_evaluate(ctx, "recalc", text, &e), CIVIC_OK);
+  ck_assert_str_eq(a, e);
+  civic_free(a);
+  civic_free(e);
+  free(text);
+  json_decref(in);
+  civic_ctx_free(ctx);
+  free(tl);
+  free(sc);
+}
+END_TEST
+
+/* The batch path gives the `due` of a full run, month by month; a wrong
+ * count or an inline scheme is refused and leaves `due` untouched. */
+START_TEST(due_batch_matches_full_run) {
+  char *tl = civic_test_read_file(
+      CIVIC_SOURCE_DIR "/examples/timelines/relocation-cohabitation.json");
+  char *sc = civic_test_read_file(
+      CIVIC_SOURCE_DIR "/examples/schemes/nl-participatiewet-2025.json");
+  json_error_t err;
+  json_t *in, *batch, *out, *months;
+  char *batch_text, *run_text, *result = NULL;
+  civic_ctx *ctx = NULL;
+  civic_recalc_scheme *scheme = NULL, *bad = (civic_recalc_scheme *)1;
+  int64_t due[2 * 8 * 4];
+  size_t nb, h, m, b;
+  ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
+  ck_assert_int_eq(civic_recalc_scheme_new(ctx, sc, &scheme), CIVIC_OK);
+  nb = civic_recalc_scheme_benefit_count(scheme);
+  ck_assert_uint_eq(nb, 4);
+  ck_assert_str_eq(civic_recalc_scheme_benefit_id(scheme, 0), "bijstand");
+  ck_assert_ptr_null(civic_recalc_scheme_benefit_id(scheme, nb));
+  in = json_loads(tl, 0, &err);
+  ck_assert_ptr_nonnull(in);
+  json_object_del(in, "scheme_file");
+  json_object_del(in, "scenario");
+  run_text = civic_json_dump(in);
+  ck_assert_int_eq(civic_recalc_run_with_scheme(ctx, scheme, run_text, &result),
+                   CIVIC_OK);
+  out = json_loads(result, 0, &err);
+  months = json_object_get(out, "months");
+  ck_assert_uint_eq(json_array_size(months), 8); /* 2025-01..2025-08 */
+  batch = json_pack("{s:s,s:s,s:[OO]}", "from", "2025-01", "to", "2025-08",
+                    "timelines", json_object_get(in, "timeline"),
+                    json_object_get(in, "timeline"));
+  batch_text = civic_json_dump(batch);
+  memset(due, 0x5a, sizeof due);
+  ck_assert_int_eq(civic_recalc_due_batch(ctx, scheme, batch_text, due, 10),
+                   CIVIC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(due[0], 0x5a5a5a5a5a5a5a5a); /* untouched */
+  ck_assert_int_eq(
+      civic_recalc_due_batch(ctx, scheme, batch_text, due, 2 * 8 * nb),
+      CIVIC_OK);
+  for (h = 0; h < 2; h++)
+    for (m = 0; m < 8; m++)
+      for (b = 0; b < nb; b++)
+        ck_assert_int_eq(
+            due[(h * 8 + m) * nb + b],
+            json_integer_value(json_object_get(
+                json_array_get(
+                    json_object_get(json_array_get(months, m), "benefits"), b),
+                "due")));
+  /* an inline scheme next to a compiled one is refused, not ignored */
+  civic_free(result);
+  ck_assert_int_eq(
+      civic_recalc_run_with_scheme(ctx, scheme, "{\"scheme\": {}}", &result),
+      CIVIC_E_INVALID_ARGUMENT);
+  ck_assert_ptr_null(result);
+  ck_assert_int_eq(civic_recalc_scheme_new(ctx, "{\"period\": 1}", &bad),
+                   CIVIC_E_WRONG_TYPE);
+  ck_assert_ptr_null(bad);
+  civic_recalc_scheme_free(NULL);
+  civic_recalc_scheme_free(scheme);
+  free(batch_text);
+  free(run_text);
+  json_decref(batch);
+  json_decref(out);
+  json_decref(in);
+  civic_ctx_free(ctx);
+  free(tl);
+  free(sc);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("recalc");
   TCase *tc = tcase_create("recalc");
@@ -323,6 +476,9 @@ int main(void) {
   tcase_add_test(tc, dates_round_trip);
   tcase_add_test(tc, example_scheme_and_timeline_run);
   tcase_add_test(tc, bad_input_leaves_nothing);
+  tcase_add_test(tc, compiled_scheme_gives_identical_bytes);
+  tcase_add_test(tc, fast_writer_escapes_like_jansson);
+  tcase_add_test(tc, due_batch_matches_full_run);
   suite_add_tcase(s, tc);
   return civic_test_run(s);
 }

@@ -69,6 +69,9 @@ type App struct {
 	snapEvery int64
 	injectDir string
 	restore   *restoreState
+	// crashMidBlock (fault tests only): exit abruptly after the first
+	// transaction of a block that has more, to test the roll-back.
+	crashMidBlock bool
 }
 
 func journalPath(home string) string { return filepath.Join(home, "ledger.jnl") }
@@ -360,6 +363,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.deliver(raw, req.Height, i)
+		if a.crashMidBlock && len(req.Txs) > 1 && results[i].Code == CodeOK {
+			log.Printf("fault injection: exiting inside block %d after tx %d of %d", req.Height, i, len(req.Txs))
+			os.Exit(3)
+		}
 	}
 	t := time.Now()
 	h, err := a.ledger.StateHashHex()
@@ -436,7 +443,7 @@ func (a *App) deliver(raw []byte, height int64, index int) *abci.ExecTxResult {
 		// already in the ledger (same ids, same fields), so nothing moved.
 		logMsg = "ok no-op: every item was already in the ledger (retried content under a new batch id) " + res
 	}
-	var b batchForm
+	var b batchItems
 	if json.Unmarshal([]byte(tx.Batch), &b) == nil {
 		a.stats.Transfers += int64(len(b.Transfers))
 	}

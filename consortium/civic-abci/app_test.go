@@ -137,3 +137,26 @@ func TestFinalizeRefusalsReplayAndRollback(t *testing.T) {
 	app.Commit(ctx, &abci.RequestCommit{})
 	app.Close()
 }
+
+// libcivic reads exact keys and ignores unknown ones; the ownership rule must
+// read the same keys, not encoding/json's case-insensitive struct matching.
+func TestOwnershipReadsExactKeys(t *testing.T) {
+	cases := map[string]string{
+		"from case twin":    `{"transfers":[{"id":"merchants:t","from":"muni:escrow:r1","From":"merchants:x","to":"merchants:x","amount":1,"asset":"EUR"}]}`,
+		"id case twin":      `{"transfers":[{"id":"muni:t","ID":"merchants:t","from":"merchants:x","to":"muni:y","amount":1,"asset":"EUR"}]}`,
+		"key revoke twin":   `{"events":[{"id":"merchants:e","type":"civic.key.revoke","actor":"merchants","data":{"key":"muni","Key":"merchants"}}]}`,
+		"actor case twin":   `{"events":[{"id":"merchants:e","type":"x","actor":"muni","Actor":"merchants","data":{}}]}`,
+		"account twin":      `{"accounts":[{"id":"muni:a","Id":"merchants:a","asset":"EUR","min_balance":0}]}`,
+		"from not string":   `{"transfers":[{"id":"merchants:t","from":7,"to":"merchants:x","amount":1,"asset":"EUR"}]}`,
+		"post without from": `{"transfers":[{"id":"merchants:t","post_pending":"muni:p1"}]}`,
+	}
+	for name, batch := range cases {
+		if err := CheckOwnership("merchants", []byte(batch)); err == nil || err.code != CodeNotOwner {
+			t.Errorf("%s: not refused as not-owner: %v", name, err)
+		}
+	}
+	ok := `{"transfers":[{"id":"merchants:t","from":"merchants:x","to":"muni:y","amount":1,"asset":"EUR"}],"events":[{"id":"merchants:k","type":"civic.key.register","actor":"merchants","data":{"key":"merchants","public_key":"00"}}]}`
+	if err := CheckOwnership("merchants", []byte(ok)); err != nil {
+		t.Errorf("own batch refused: %v", err)
+	}
+}

@@ -33,7 +33,7 @@ func makeBenchTxs(net *NetInfo, run string, perInst, perBatch int) ([]benchTx, [
 	var setup, txs []benchTx
 	for _, in := range insts {
 		b, _ := json.Marshal(map[string]any{"accounts": []any{acct(in+":bench", "EUR", nil)}})
-		id := in + ":bench-setup"
+		id := in + ":bench-setup:" + run
 		setup = append(setup, benchTx{in, id, b, MakeTx(net.ChainID, in, id, b, keys[in])})
 	}
 	for k := 0; k < perInst; k++ {
@@ -70,6 +70,7 @@ func cmdBench(args []string) error {
 	perInst := fs.Int("batches", 100, "batches per institution")
 	perBatch := fs.Int("per-batch", 20, "transfers per batch")
 	timeout := fs.Duration("timeout", 120*time.Second, "give up after")
+	parallel := fs.Int("parallel", 4, "concurrent submitters per institution")
 	fs.Parse(args)
 	net, err := loadNet(*dir)
 	if err != nil {
@@ -86,7 +87,7 @@ func cmdBench(args []string) error {
 	}
 	// Sinks for a one-node net (transfers need two accounts).
 	for _, s := range setup {
-		if r, err := broadcastCommit(rpcOf[s.inst], s.raw); err != nil || (r.CheckCode != 0 && r.CheckCode != CodeReplay) {
+		if r, err := broadcastCommit(rpcOf[s.inst], s.raw); err != nil || r.CheckCode != 0 || r.TxCode != 0 {
 			return fmt.Errorf("bench setup %s: %v %+v", s.id, err, r)
 		}
 	}
@@ -97,6 +98,7 @@ func cmdBench(args []string) error {
 		broadcastCommit(rpcOf[in], MakeTx(net.ChainID, in, in+":bench-sink", b, sk))
 	}
 	before := map[string]Stats{}
+	net.Nodes = validators(net)
 	for _, n := range net.Nodes {
 		if before[n.Institution], err = nodeStats(n.RPC); err != nil {
 			return err
@@ -110,21 +112,28 @@ func cmdBench(args []string) error {
 	for _, t := range txs {
 		byInst[t.inst] = append(byInst[t.inst], t)
 	}
-	for in, list := range byInst {
-		wg.Add(1)
-		go func(rpc string, list []benchTx) {
-			defer wg.Done()
-			for _, t := range list {
-				r, err := broadcastSync(rpc, t.raw)
-				if err == nil && r.Code != 0 {
-					err = fmt.Errorf("CheckTx %s: code %d %s", t.id, r.Code, r.Log)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+	for in, all := range byInst {
+		// --parallel submitters per institution, each on its own share.
+		for p := 0; p < *parallel; p++ {
+			var list []benchTx
+			for i := p; i < len(all); i += *parallel {
+				list = append(list, all[i])
 			}
-		}(rpcOf[in], list)
+			wg.Add(1)
+			go func(rpc string, list []benchTx) {
+				defer wg.Done()
+				for _, t := range list {
+					r, err := broadcastSync(rpc, t.raw)
+					if err == nil && r.Code != 0 {
+						err = fmt.Errorf("CheckTx %s: code %d %s", t.id, r.Code, r.Log)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}(rpcOf[in], list)
+		}
 	}
 	wg.Wait()
 	submitted := time.Since(start)

@@ -141,6 +141,7 @@ func cmdSubmit(args []string) error {
 	key := fs.String("key", "", "institution key file")
 	id := fs.String("id", "", "batch id")
 	raw := fs.Bool("raw", false, "the file is an already signed tx")
+	async := fs.Bool("sync", false, "broadcast_tx_sync: return after CheckTx, do not wait for the block")
 	fs.Parse(args)
 	data, err := readBatchArg(fs)
 	if err != nil {
@@ -153,6 +154,15 @@ func cmdSubmit(args []string) error {
 			return err
 		}
 		tx = MakeTx(*chain, k.Institution, *id, tx, sk)
+	}
+	if *async {
+		r, err := broadcastSync(*rpc, tx)
+		if err != nil {
+			return err
+		}
+		b, _ := json.Marshal(map[string]any{"id": *id, "check_code": r.Code, "check_log": r.Log})
+		fmt.Println(string(b))
+		return nil
 	}
 	r, err := broadcastCommit(*rpc, tx)
 	if err != nil {
@@ -193,9 +203,9 @@ type nodeStatus struct {
 func status(rpc string) (nodeStatus, error) {
 	var r struct {
 		SyncInfo struct {
-			Height   string `json:"latest_block_height"`
-			AppHash  string `json:"latest_app_hash"`
-			CatchUp  bool   `json:"catching_up"`
+			Height  string `json:"latest_block_height"`
+			AppHash string `json:"latest_app_hash"`
+			CatchUp bool   `json:"catching_up"`
 		} `json:"sync_info"`
 	}
 	if err := rpcCall(rpc, "status", map[string]any{}, &r); err != nil {

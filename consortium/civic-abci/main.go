@@ -30,7 +30,7 @@ func main() {
 	cmds := map[string]func([]string) error{
 		"serve": cmdServe, "keygen": cmdKeygen, "testnet": cmdTestnet, "sign": cmdSign,
 		"submit": cmdSubmit, "query": cmdQuery, "walkthrough": cmdWalkthrough,
-		"compare": cmdCompare, "bench": cmdBench, "wait": cmdWait, "txresult": cmdTxResult,
+		"compare": cmdCompare, "bench": cmdBench, "wait": cmdWait, "txresult": cmdTxResult, "join": cmdJoin,
 	}
 	f, ok := cmds[os.Args[1]]
 	if !ok {

@@ -22,6 +22,7 @@ func cmdServe(args []string) error {
 	addr := fs.String("addr", "tcp://127.0.0.1:26658", "ABCI socket address (keep it on loopback)")
 	snap := fs.Int64("snapshot-interval", 0, "take a state-sync snapshot every N heights (0: never)")
 	inject := fs.String("inject-dir", "", "fault tests only: propose the raw txs found here, bypassing CheckTx")
+	crash := fs.Bool("crash-mid-block", false, "fault tests only: exit abruptly after the first applied tx of a block with several")
 	fs.Parse(args)
 	if *home == "" {
 		return fmt.Errorf("serve: --home is required")
@@ -31,6 +32,7 @@ func cmdServe(args []string) error {
 	if err != nil {
 		return err
 	}
+	app.crashMidBlock = *crash
 	srv, err := server.NewServer(*addr, "socket", app)
 	if err != nil {
 		return err

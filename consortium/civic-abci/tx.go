@@ -107,25 +107,27 @@ func ParseTx(raw []byte, chainID string, keys map[string]ed25519.PublicKey) (*Tx
 	return &tx, nil
 }
 
-// The batch as far as the ownership rules need it. Amounts and every other
-// field stay raw: libcivic parses and validates them.
-type batchForm struct {
-	Assets    []json.RawMessage `json:"assets"`
-	Accounts  []struct {
-		ID string `json:"id"`
-	} `json:"accounts"`
-	Transfers []struct {
-		ID          string  `json:"id"`
-		From        *string `json:"from"`
-		PostPending *string `json:"post_pending"`
-		VoidPending *string `json:"void_pending"`
-	} `json:"transfers"`
-	Events []struct {
-		ID    string          `json:"id"`
-		Type  string          `json:"type"`
-		Actor string          `json:"actor"`
-		Data  json.RawMessage `json:"data"`
-	} `json:"events"`
+// batchItems is a batch as the ownership rule reads it: every item as a map
+// with exact, case-sensitive keys. (encoding/json's struct decoding matches
+// keys case-insensitively, while libcivic reads exact keys and ignores
+// unknown ones: {"from": A, "From": B} would show B to a struct and A to
+// libcivic. Maps avoid that gap; libcivic itself refuses duplicate keys.)
+type batchItems struct {
+	Accounts  []map[string]json.RawMessage `json:"accounts"`
+	Transfers []map[string]json.RawMessage `json:"transfers"`
+	Events    []map[string]json.RawMessage `json:"events"`
+}
+
+// field reads item[key] as a string; present reports whether the key exists.
+func field(item map[string]json.RawMessage, key string) (value string, present bool, ok bool) {
+	raw, present := item[key]
+	if !present {
+		return "", false, true
+	}
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return "", true, false
+	}
+	return value, true, true
 }
 
 // CheckOwnership applies the consortium's ownership rule to a batch signed
@@ -148,42 +150,51 @@ func CheckOwnership(inst string, batch []byte) *txError {
 			return refuse(CodeMalformed, "batch.%s: unknown key (assets, accounts, transfers, events)", k)
 		}
 	}
-	var b batchForm
+	var b batchItems
 	if err := json.Unmarshal(batch, &b); err != nil {
 		return refuse(CodeMalformed, "batch: %v", err)
 	}
 	own := func(id string) bool { return strings.HasPrefix(id, inst+":") }
+	// str returns an item's string field; absent or non-string is "".
+	str := func(item map[string]json.RawMessage, key string) (string, bool) {
+		v, _, ok := field(item, key)
+		return v, ok
+	}
 	for i, a := range b.Accounts {
-		if !own(a.ID) {
-			return refuse(CodeNotOwner, "accounts[%d].id: '%s' is not owned by '%s'", i, a.ID, inst)
+		if id, ok := str(a, "id"); !ok || !own(id) {
+			return refuse(CodeNotOwner, "accounts[%d].id: '%s' is not owned by '%s'", i, id, inst)
 		}
 	}
 	for i, t := range b.Transfers {
-		if !own(t.ID) {
-			return refuse(CodeNotOwner, "transfers[%d].id: '%s' is not owned by '%s'", i, t.ID, inst)
+		if id, ok := str(t, "id"); !ok || !own(id) {
+			return refuse(CodeNotOwner, "transfers[%d].id: '%s' is not owned by '%s'", i, id, inst)
 		}
-		if t.From == nil {
+		from, present, ok := field(t, "from")
+		if !present {
 			return refuse(CodeNotOwner, "transfers[%d].from: required in the consortium (the debited account decides who may sign)", i)
 		}
-		if !own(*t.From) {
-			return refuse(CodeNotOwner, "transfers[%d].from: '%s' is not owned by '%s'", i, *t.From, inst)
+		if !ok || !own(from) {
+			return refuse(CodeNotOwner, "transfers[%d].from: '%s' is not owned by '%s'", i, from, inst)
 		}
 	}
 	for i, e := range b.Events {
-		if !own(e.ID) {
-			return refuse(CodeNotOwner, "events[%d].id: '%s' is not owned by '%s'", i, e.ID, inst)
+		if id, ok := str(e, "id"); !ok || !own(id) {
+			return refuse(CodeNotOwner, "events[%d].id: '%s' is not owned by '%s'", i, id, inst)
 		}
-		if e.Actor != inst {
+		if actor, ok := str(e, "actor"); !ok || actor != inst {
 			return refuse(CodeNotOwner, "events[%d].actor: must be '%s'", i, inst)
 		}
-		if strings.HasPrefix(e.Type, "abci.") {
+		typ, _ := str(e, "type")
+		if strings.HasPrefix(typ, "abci.") {
 			return refuse(CodeNotOwner, "events[%d].type: 'abci.' is reserved for civic-abci", i)
 		}
-		if strings.HasPrefix(e.Type, "civic.key.") {
-			var d struct {
-				Key string `json:"key"`
+		if strings.HasPrefix(typ, "civic.key.") {
+			var data map[string]json.RawMessage
+			key := ""
+			if json.Unmarshal(e["data"], &data) == nil {
+				key, _ = str(data, "key")
 			}
-			if json.Unmarshal(e.Data, &d) != nil || d.Key != inst {
+			if key != inst {
 				return refuse(CodeNotOwner, "events[%d].data.key: an institution may only register or revoke its own key '%s'", i, inst)
 			}
 		}

@@ -92,9 +92,8 @@ typedef struct civic_recalc_scheme civic_recalc_scheme;
  *         naming "scheme...."; ::CIVIC_E_INVALID_ARGUMENT if an argument is
  *         NULL; ::CIVIC_E_NOMEM.
  */
-CIVIC_API CIVIC_NODISCARD civic_status
-civic_recalc_scheme_new(civic_ctx *ctx, const char *scheme_json,
-                        civic_recalc_scheme **out);
+CIVIC_API CIVIC_NODISCARD civic_status civic_recalc_scheme_new(
+    civic_ctx *ctx, const char *scheme_json, civic_recalc_scheme **out);
 
 /**
  * Free a compiled scheme. Accepts NULL. No call may be using the handle.
@@ -123,8 +122,7 @@ civic_recalc_scheme_benefit_count(const civic_recalc_scheme *scheme);
  *         a NULL handle or an index out of range.
  */
 CIVIC_API const char *
-civic_recalc_scheme_benefit_id(const civic_recalc_scheme *scheme,
-                               size_t index);
+civic_recalc_scheme_benefit_id(const civic_recalc_scheme *scheme, size_t index);
 
 /**
  * ::civic_recalc_run with a compiled scheme: the same input without its
@@ -142,9 +140,9 @@ civic_recalc_scheme_benefit_id(const civic_recalc_scheme *scheme,
  * @return the codes of ::civic_recalc_run; ::CIVIC_E_INVALID_ARGUMENT for
  *         a NULL argument or a "scheme" member.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_recalc_run_with_scheme(
-    civic_ctx *ctx, const civic_recalc_scheme *scheme, const char *input,
-    char **output);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_recalc_run_with_scheme(civic_ctx *ctx, const civic_recalc_scheme *scheme,
+                             const char *input, char **output);
 
 /**
  * Monthly entitlements of many households at once (docs/recalc.md 5.1, as
@@ -166,9 +164,9 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_recalc_run_with_scheme(
  *         ::CIVIC_E_INVALID_ARGUMENT for a NULL argument, a "scheme" member
  *         or a wrong due_count (the message gives the count needed).
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_recalc_due_batch(
-    civic_ctx *ctx, const civic_recalc_scheme *scheme, const char *input,
-    int64_t *due, size_t due_count);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_recalc_due_batch(civic_ctx *ctx, const civic_recalc_scheme *scheme,
+                       const char *input, int64_t *due, size_t due_count);
 
 #ifdef __cplusplus
 }
