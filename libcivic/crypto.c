@@ -62,11 +62,3 @@ bool civic_verify_digest(const uint8_t sig[CIVIC_SIGNATURE_BYTES],
                          const uint8_t pk[CIVIC_PUBLIC_KEY_BYTES]) {
   return crypto_sign_verify_detached(sig, digest, CIVIC_HASH_BYTES, pk) == 0;
 }
-
-uint64_t civic_table_hash(const uint8_t key[16], const char *s, size_t len) {
-  uint8_t out[crypto_shorthash_BYTES];
-  uint64_t h;
-  crypto_shorthash(out, (const unsigned char *)s, len, key);
-  memcpy(&h, out, sizeof h);
-  return h;
-}

@@ -7,12 +7,15 @@
  * state, and it lets later items of a batch see earlier ones (an account
  * created and funded in one batch). Posting holds the write lock; the fsync
  * happens after it is released so that concurrent posters share one fsync
- * (group commit).
+ * (group commit). Replay (open, verify) keeps no undo log: a record that
+ * fails makes the open fail and the half-built ledger is freed.
  *
  * Memory: ids and texts live in a chunked arena that never moves, so views
  * handed to other modules stay valid; lookups use open-addressing tables
- * keyed by a per-ledger SipHash; nothing is allocated per transfer apart
- * from the amortised growth of arrays.
+ * keyed by a per-ledger SipHash-1-3 (crypto.h says why keyed), with a small
+ * memo in front for the accounts transfers name; nothing is allocated per
+ * transfer apart from the amortised growth of arrays (a transfer is 56
+ * bytes, plus its table slot and its id and reference in the arena).
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -33,6 +36,25 @@
 #define MAX_SCALE 18
 #define KEY_TYPE_PREFIX "civic.key."
 #define PREFETCH_AHEAD 8u
+#define ACCOUNT_MEMO_BITS 12
+#define ACCOUNT_MEMO_SLOTS (1u << ACCOUNT_MEMO_BITS)
+
+/* Fault in a large fresh range that is about to be filled in one call
+ * (Linux 5.14+) instead of one page fault per 4 KiB on first touch: the
+ * transfer array when replay knows its size, a table's slots, an arena
+ * chunk. Only a hint. */
+static void prefault(void *p, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  const uintptr_t page = 4096;
+  uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1),
+            hi = ((uintptr_t)p + bytes) & ~(page - 1);
+  if (bytes >= ((size_t)1 << 20) && hi > lo)
+    madvise((void *)lo, (size_t)(hi - lo), MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
 
 /* ------------------------------------------------------------------ arena */
 
@@ -51,23 +73,54 @@ typedef struct arena_mark {
   size_t used;
 } arena_mark;
 
-static const char *arena_strdup(arena *a, const char *s, size_t len) {
+/* n bytes that never move until the arena is reset past them. */
+static char *arena_alloc(arena *a, size_t n) {
   arena_chunk *c = a->head;
   char *p;
-  if (c == NULL || c->cap - c->used < len + 1) {
-    size_t cap = len + 1 > 65536 ? len + 1 : 65536;
-    arena_chunk *n = malloc(sizeof *n + cap);
-    if (n == NULL)
+  if (c == NULL || c->cap - c->used < n) {
+    /* chunks double up to 2 MiB: a big ledger then asks the allocator a
+     * few hundred times, not once per 64 KiB, and at most a chunk's
+     * worth (or half of what is held) goes unused */
+    size_t cap = c == NULL                    ? 65536
+                 : c->cap < ((size_t)2 << 20) ? 2 * c->cap
+                                              : c->cap;
+    arena_chunk *fresh;
+    if (cap < n)
+      cap = n;
+    fresh = malloc(sizeof *fresh + cap);
+    if (fresh == NULL)
       return NULL;
-    n->prev = c;
-    n->used = 0;
-    n->cap = cap;
-    a->head = c = n;
+    prefault(fresh, sizeof *fresh + cap);
+    fresh->prev = c;
+    fresh->used = 0;
+    fresh->cap = cap;
+    a->head = c = fresh;
   }
   p = c->data + c->used;
+  c->used += n;
+  return p;
+}
+
+static const char *arena_strdup(arena *a, const char *s, size_t len) {
+  char *p = arena_alloc(a, len + 1);
+  if (p == NULL)
+    return NULL;
   memcpy(p, s, len);
   p[len] = '\0';
-  c->used += len + 1;
+  return p;
+}
+
+/* Two strings stored back to back (each NUL-terminated) in one
+ * allocation; returns the first, the second starts right after its NUL. */
+static const char *arena_strdup2(arena *a, const char *s, size_t len,
+                                 const char *s2, size_t len2) {
+  char *p = arena_alloc(a, len + 1 + len2 + 1);
+  if (p == NULL)
+    return NULL;
+  memcpy(p, s, len);
+  p[len] = '\0';
+  memcpy(p + len + 1, s2, len2);
+  p[len + 1 + len2] = '\0';
   return p;
 }
 
@@ -119,6 +172,29 @@ static const strref *key_at(const void *base, size_t stride, uint32_t idx) {
   return (const strref *)((const char *)base + (size_t)idx * stride);
 }
 
+/* Equal bytes? Ids are mostly 4-16 bytes, where a libc memcmp call costs
+ * more than the compare: two overlapping loads cover any length in [4, 16]
+ * without reading outside either string. */
+static inline bool key_eq(const char *a, const char *b, size_t len) {
+  if (len >= 8 && len <= 16) {
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&a1, a + len - 8, 8);
+    memcpy(&b1, b + len - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (len >= 4 && len < 8) {
+    uint32_t a0, a1, b0, b1;
+    memcpy(&a0, a, 4);
+    memcpy(&b0, b, 4);
+    memcpy(&a1, a + len - 4, 4);
+    memcpy(&b1, b + len - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  return memcmp(a, b, len) == 0;
+}
+
 static uint32_t table_find(const table *t, const void *base, size_t stride,
                            uint64_t h64, const char *s, size_t len) {
   uint32_t h = (uint32_t)h64;
@@ -131,7 +207,7 @@ static uint32_t table_find(const table *t, const void *base, size_t stride,
       return NONE;
     if (sl->hash == h) {
       const strref *k = key_at(base, stride, sl->idx);
-      if (k->len == len && memcmp(k->s, s, len) == 0)
+      if (k->len == len && key_eq(k->s, s, len))
         return sl->idx;
     }
   }
@@ -147,6 +223,7 @@ static slot *slots_alloc(size_t cap) {
     if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
       return NULL;
     madvise(p, bytes, MADV_HUGEPAGE);
+    prefault(p, bytes);
     n = p;
   } else {
     n = malloc(bytes);
@@ -232,37 +309,49 @@ static void table_remove(table *t, uint64_t h64, uint32_t idx) {
 
 typedef struct asset {
   strref id; /* the code */
-  uint64_t hash;
   int32_t scale;
   uint64_t position;
 } asset;
 
 typedef struct account {
   strref id;
-  uint64_t hash;
   uint32_t asset;
   int64_t min_balance; /* CIVIC_NO_MIN_BALANCE = unbounded */
   int64_t balance, debits_pending, credits_pending;
   uint64_t position;
 } account;
 
+/* 56 bytes: a big ledger holds millions, so nothing here is derivable.
+ * The asset is that of the `from` account (a transfer's accounts and asset
+ * must agree); the amount as submitted is `amount` except for a post that
+ * asked for the whole pending amount (submitted as 0: posted_whole). */
 typedef struct transfer {
   strref id;
-  uint64_t hash;
+  uint32_t from, to;
+  uint32_t pending;      /* index of the pending transfer for post/void */
   uint8_t kind;          /* civic_transfer_kind */
   uint8_t pending_state; /* civic_pending_state, for kind PENDING */
-  uint32_t from, to, asset;
-  uint32_t pending;  /* index of the pending transfer for post/void */
-  int64_t amount;    /* moved (post), reserved (pending), 0 (void) */
-  int64_t requested; /* the amount as submitted (0 = whole, post only) */
+  uint8_t posted_whole;  /* post_pending submitted with amount 0 */
+  int64_t amount;        /* moved (post), reserved (pending), 0 (void) */
   int64_t time;
-  const char *reference;
   uint64_t position;
 } transfer;
 
+static uint32_t transfer_asset(const civic_ledger *l, const transfer *t);
+
+/* The reference is stored right after the id in the arena (one allocation
+ * and no pointer per transfer); "" when none was given. */
+static const char *transfer_reference(const transfer *t) {
+  return t->id.s + t->id.len + 1;
+}
+
+/* The amount as submitted (0 = the whole pending amount, post only). */
+static int64_t transfer_requested(const transfer *t) {
+  return t->posted_whole ? 0 : t->amount;
+}
+
 typedef struct event {
   strref id;
-  uint64_t hash;
   const char *type, *actor, *data;
   int64_t time;
   uint64_t position;
@@ -270,7 +359,6 @@ typedef struct event {
 
 typedef struct regkey {
   strref id;
-  uint64_t hash;
   uint8_t public_key[CIVIC_PUBLIC_KEY_BYTES];
   uint64_t revoked; /* position of the revoking batch, 0 if live */
 } regkey;
@@ -349,7 +437,7 @@ struct civic_batch {
 struct civic_ledger {
   pthread_rwlock_t lock; /* state: write for posting, read for queries */
   civic_diag diag;
-  uint8_t table_key[16];
+  civic_table_key table_key;
   arena ar;
   VEC(asset) assets;
   VEC(account) accounts;
@@ -358,6 +446,13 @@ struct civic_ledger {
   VEC(regkey) keys;
   table asset_t, account_t, transfer_t, event_t, key_t;
   VEC(undo) undo;
+  /* Replaying a journal (open, verify): a record that fails to apply makes
+   * the whole open fail and the ledger is freed unseen, so nothing needs
+   * undoing and the undo log (two entries per transfer) is not kept. */
+  bool replaying;
+  /* Account ids recently resolved by a posting batch (see resolve_account);
+   * touched only under the write lock. */
+  uint32_t account_memo[ACCOUNT_MEMO_SLOTS];
   VEC(uint64_t) id_hash; /* transfer id hashes of the batch being applied */
   uint64_t position;
   uint8_t head[CIVIC_HASH_BYTES];
@@ -384,7 +479,11 @@ static void unlock(const civic_ledger *l) {
 }
 
 static uint64_t hash_str(const civic_ledger *l, const char *s, size_t len) {
-  return civic_table_hash(l->table_key, s, len);
+  return civic_table_hash(&l->table_key, s, len);
+}
+
+static uint32_t transfer_asset(const civic_ledger *l, const transfer *t) {
+  return l->accounts.v[t->from].asset;
 }
 
 static uint32_t find_asset(const civic_ledger *l, const char *s, size_t len,
@@ -412,6 +511,43 @@ static uint32_t lookup_account_n(const civic_ledger *l, const char *s,
                                  size_t len) {
   return find_account(l, s, len, hash_str(l, s, len));
 }
+/* Where an account id sits in the memo: a cheap unkeyed mix of its first
+ * and last 8 bytes (or all of a shorter id) and its length. */
+static size_t memo_slot(const char *s, size_t len) {
+  uint64_t a = 0, b = 0;
+  if (len >= 8) {
+    memcpy(&a, s, 8);
+    memcpy(&b, s + len - 8, 8);
+  } else {
+    memcpy(&a, s, len);
+  }
+  a = (a ^ (uint64_t)len) * 0x9e3779b97f4a7c15ULL;
+  b *= 0xc2b2ae3d27d4eb4fULL;
+  return (size_t)((a ^ (b >> 7)) >> (64 - ACCOUNT_MEMO_BITS));
+}
+
+/* Resolve a transfer's account while posting. Every transfer names two
+ * accounts and a few thousand accounts carry most transfers, so a small
+ * direct-mapped memo (slot = account index + 1, 0 = empty) answers most
+ * lookups without the keyed hash and the probe. It is only a cache: a hit
+ * is confirmed by comparing the id itself (an entry left by a rolled-back
+ * account, or overwritten by another id, is simply a miss), and every miss
+ * goes to the keyed table, so ids chosen to collide in the memo cost a
+ * table lookup each, nothing worse. */
+static uint32_t resolve_account(civic_ledger *l, const char *s, size_t len) {
+  size_t m = memo_slot(s, len);
+  uint32_t idx = l->account_memo[m];
+  if (idx != 0 && idx - 1 < l->accounts.n) {
+    const strref *k = &l->accounts.v[idx - 1].id;
+    if (k->len == len && key_eq(k->s, s, len))
+      return idx - 1;
+  }
+  idx = lookup_account_n(l, s, len);
+  if (idx != NONE)
+    l->account_memo[m] = idx + 1;
+  return idx;
+}
+
 static uint32_t lookup_account(const civic_ledger *l, const char *s) {
   return lookup_account_n(l, s, strlen(s));
 }
@@ -426,7 +562,7 @@ static civic_ledger *ledger_alloc(void) {
   pthread_rwlock_init(&l->lock, NULL);
   pthread_mutex_init(&l->sync_mu, NULL);
   pthread_cond_init(&l->sync_cv, NULL);
-  randombytes_buf(l->table_key, sizeof l->table_key);
+  randombytes_buf(&l->table_key, sizeof l->table_key);
   l->journal.fd = -1;
   return l;
 }
@@ -503,31 +639,43 @@ size_t civic_batch_item_count(const civic_batch *b) {
            : 0;
 }
 
-/* Copy a string into the batch text; returns its offset or NONE. Each
- * string is stored as a u32 length, the bytes and a NUL, and the offset
- * points at the bytes: lengths come back in O(1) (bslen) on the hot path
- * instead of strlen. */
-static uint32_t batch_str(civic_batch *b, const char *s, size_t len) {
+/* Make room for `extra` more bytes of batch text. */
+static bool batch_room(civic_batch *b, size_t extra) {
+  size_t cap = b->tcap ? b->tcap : 1024;
+  char *n;
+  if (b->tlen + extra <= b->tcap)
+    return true;
+  while (cap < b->tlen + extra)
+    cap *= 2;
+  if (cap >= NONE)
+    return false;
+  n = realloc(b->text, cap);
+  if (n == NULL)
+    return false;
+  b->text = n;
+  b->tcap = cap;
+  return true;
+}
+
+/* Append a string the caller has made room for (batch_room). */
+static uint32_t batch_put(civic_batch *b, const char *s, size_t len) {
   size_t off = b->tlen + 4;
   uint32_t n32 = (uint32_t)len;
-  if (b->tlen + len + 5 > b->tcap) {
-    size_t cap = b->tcap ? b->tcap : 1024;
-    char *n;
-    while (cap < b->tlen + len + 5)
-      cap *= 2;
-    if (cap >= NONE)
-      return NONE;
-    n = realloc(b->text, cap);
-    if (n == NULL)
-      return NONE;
-    b->text = n;
-    b->tcap = cap;
-  }
   memcpy(b->text + b->tlen, &n32, 4);
   memcpy(b->text + off, s, len);
   b->text[off + len] = '\0';
   b->tlen += len + 5;
   return (uint32_t)off;
+}
+
+/* Copy a string into the batch text; returns its offset or NONE. Each
+ * string is stored as a u32 length, the bytes and a NUL, and the offset
+ * points at the bytes: lengths come back in O(1) (bslen) on the hot path
+ * instead of strlen. */
+static uint32_t batch_str(civic_batch *b, const char *s, size_t len) {
+  if (!batch_room(b, len + 5))
+    return NONE;
+  return batch_put(b, s, len);
 }
 static uint32_t batch_cstr(civic_batch *b, const char *s) {
   return batch_str(b, s ? s : "", s ? strlen(s) : 0);
@@ -574,15 +722,31 @@ static civic_status add_transfer(civic_batch *b, uint8_t kind, const char *id,
                                  int64_t amount, const char *asset_code,
                                  int64_t time, const char *reference,
                                  const char *pending_id) {
+  /* the six strings in one capacity check (this runs once per transfer of
+   * every batch; reference and pending id are usually empty) */
+  const char *str[6];
+  size_t len[6], need = 0, k;
   b_transfer t;
-  if (!VEC_RESERVE(b->transfers, b->transfers.n + 1) ||
-      (t.id = batch_cstr(b, id)) == NONE ||
-      (t.from = batch_cstr(b, from)) == NONE ||
-      (t.to = batch_cstr(b, to)) == NONE ||
-      (t.asset = batch_cstr(b, asset_code)) == NONE ||
-      (t.reference = batch_cstr(b, reference)) == NONE ||
-      (t.pending_id = batch_cstr(b, pending_id)) == NONE)
+  str[0] = id;
+  str[1] = from;
+  str[2] = to;
+  str[3] = asset_code;
+  str[4] = reference;
+  str[5] = pending_id;
+  for (k = 0; k < 6; k++) {
+    if (str[k] == NULL) /* as batch_cstr: NULL is "" */
+      str[k] = "";
+    len[k] = *str[k] ? strlen(str[k]) : 0;
+    need += len[k] + 5;
+  }
+  if (!VEC_RESERVE(b->transfers, b->transfers.n + 1) || !batch_room(b, need))
     return CIVIC_E_NOMEM;
+  t.id = batch_put(b, str[0], len[0]);
+  t.from = batch_put(b, str[1], len[1]);
+  t.to = batch_put(b, str[2], len[2]);
+  t.asset = batch_put(b, str[3], len[3]);
+  t.reference = batch_put(b, str[4], len[4]);
+  t.pending_id = batch_put(b, str[5], len[5]);
   t.kind = kind;
   t.amount = amount;
   t.time = time;
@@ -762,11 +926,23 @@ static void enc_i64(uint8_t **p, int64_t v) {
     (*p)[i] = (uint8_t)(u >> (8 * i));
   *p += 8;
 }
+/* The batch text keeps each string as u32 length (host order) then bytes,
+ * so on a little-endian host length and bytes go over in one copy: a fixed
+ * 24 bytes for short strings (the record buffer has that much slack, see
+ * encode_body), one memcpy otherwise. */
 static void enc_str(uint8_t **p, const civic_batch *b, uint32_t off) {
   size_t len = bslen(b, off);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (len <= 20 && b->tcap - (off - 4) >= 24)
+    memcpy(*p, b->text + off - 4, 24);
+  else
+    memcpy(*p, b->text + off - 4, len + 4);
+  *p += len + 4;
+#else
   enc_u32(p, (uint32_t)len);
   memcpy(*p, b->text + off, len);
   *p += len;
+#endif
 }
 
 /* Encode the batch body after the record prefix in l->rec. */
@@ -779,7 +955,7 @@ static bool encode_body(civic_ledger *l, const civic_batch *b,
   uint32_t i;
   l->rec_len = 0;
   if (!rec_reserve(l, CIVIC_RECORD_PREFIX_BYTES + need + 2 + CIVIC_SIGNER_MAX +
-                          CIVIC_HASH_BYTES + CIVIC_SIGNATURE_BYTES))
+                          CIVIC_HASH_BYTES + CIVIC_SIGNATURE_BYTES + 24))
     return false;
   start = p = l->rec + CIVIC_RECORD_PREFIX_BYTES;
   enc_u32(&p, b->assets.n);
@@ -847,29 +1023,69 @@ static uint8_t dec_u8(reader *r) {
   }
   return *r->p++;
 }
-/* A string: copied into the batch, refused if it holds a NUL. */
-/* The batch text was reserved for the whole body (decode_body), and a
- * body string (u32 length, bytes) has the batch text's layout but for the
- * NUL, so one copy of length and bytes does. */
+/* Does any of the first n (<= 8) bytes of w (read little-endian) equal 0?
+ * The bytes past n are forced non-zero first; the classic "has a zero byte"
+ * test is then exact. */
+static inline bool zero_byte_in(uint64_t w, size_t n) {
+  if (n < 8)
+    w |= ~(uint64_t)0 << (8 * n);
+  return ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) != 0;
+}
+
+/* A string: copied into the batch, refused if it holds a NUL.
+ * The batch text was reserved for the whole body plus slack (decode_body),
+ * and a body string (u32 length, bytes) has the batch text's layout but for
+ * the NUL, so one copy of length and bytes does. Strings of up to 16 bytes
+ * (nearly all ids) take a fixed 24-byte copy and a word-wise NUL check
+ * instead of two libc calls; the bytes copied past the string are
+ * overwritten by the next one or lie in the slack. */
 static uint32_t dec_str(reader *r, civic_batch *b) {
-  uint32_t len = dec_u32(r), off;
-  if (r->bad || (size_t)(r->end - r->p) < len ||
-      memchr(r->p, '\0', len) != NULL || b->tlen + len + 5 > b->tcap) {
+  size_t avail = (size_t)(r->end - r->p), len;
+  char *dst = b->text + b->tlen;
+  uint32_t off;
+  bool nul;
+  if (avail < 4) {
     r->bad = true;
     return 0;
   }
-  memcpy(b->text + b->tlen, r->p - 4, (size_t)len + 4);
+  len = (size_t)r->p[0] | (size_t)r->p[1] << 8 | (size_t)r->p[2] << 16 |
+        (size_t)r->p[3] << 24;
+  if (avail - 4 < len || b->tlen + len + 5 > b->tcap) {
+    r->bad = true;
+    return 0;
+  }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (len <= 16 && avail >= 24 && b->tcap - b->tlen >= 24) {
+    uint64_t w0, w1;
+    /* read the words from the source: loading them back from dst right
+     * after the wide store would stall on store forwarding */
+    memcpy(&w0, r->p + 4, 8);
+    memcpy(&w1, r->p + 12, 8);
+    memcpy(dst, r->p, 24);
+    nul = zero_byte_in(w0, len < 8 ? len : 8) ||
+          (len > 8 && zero_byte_in(w1, len - 8));
+  } else
+#endif
+  {
+    nul = memchr(r->p + 4, '\0', len) != NULL;
+    memcpy(dst, r->p, len + 4);
+  }
+  if (nul) {
+    r->bad = true;
+    return 0;
+  }
   off = (uint32_t)(b->tlen + 4);
   b->text[off + len] = '\0';
-  b->tlen += (size_t)len + 5;
-  r->p += len;
+  b->tlen += len + 5;
+  r->p += len + 4;
   return off;
 }
 
 /* Room for every string of a body of `len` bytes: each takes its 4 + n
- * bytes plus one NUL, and there are at most len / 4 of them. */
+ * bytes plus one NUL, and there are at most len / 4 of them; plus slack for
+ * dec_str's fixed-size copies. */
 static bool batch_text_reserve(civic_batch *b, size_t len) {
-  size_t need = len + len / 4 + 16;
+  size_t need = len + len / 4 + 32;
   char *n;
   if (need <= b->tcap)
     return true;
@@ -955,6 +1171,8 @@ static civic_status nomem(apply_ctx *c) {
 static bool push_undo(civic_ledger *l, uint32_t kind, uint32_t idx, int64_t a,
                       int64_t b2, int64_t c2) {
   undo *u;
+  if (l->replaying)
+    return true;
   if (!VEC_RESERVE(l->undo, l->undo.n + 1))
     return false;
   u = &l->undo.v[l->undo.n++];
@@ -1004,7 +1222,6 @@ static civic_status apply_asset(apply_ctx *c, uint32_t i) {
   if ((a->id.s = arena_strdup(&l->ar, code, len)) == NULL)
     return nomem(c);
   a->id.len = (uint32_t)len;
-  a->hash = h;
   a->scale = ba->scale;
   a->position = c->pos;
   if (!table_insert(&l->asset_t, h, l->assets.n))
@@ -1051,7 +1268,6 @@ static civic_status apply_account(apply_ctx *c, uint32_t i) {
   if ((a->id.s = arena_strdup(&l->ar, id, len)) == NULL)
     return nomem(c);
   a->id.len = (uint32_t)len;
-  a->hash = h;
   a->asset = as;
   a->min_balance = ba->min_balance;
   a->position = c->pos;
@@ -1066,16 +1282,18 @@ static civic_status apply_account(apply_ctx *c, uint32_t i) {
 static bool same_transfer(const civic_ledger *l, const transfer *t,
                           const civic_batch *b, const b_transfer *bt) {
   const char *ref = bs(b, bt->reference);
-  if (t->kind != bt->kind || t->time != bt->time || strcmp(t->reference, ref))
+  if (t->kind != bt->kind || t->time != bt->time ||
+      strcmp(transfer_reference(t), ref))
     return false;
   if (bt->kind == CIVIC_TRANSFER_NORMAL || bt->kind == CIVIC_TRANSFER_PENDING)
     return t->amount == bt->amount &&
            strcmp(l->accounts.v[t->from].id.s, bs(b, bt->from)) == 0 &&
            strcmp(l->accounts.v[t->to].id.s, bs(b, bt->to)) == 0 &&
-           strcmp(l->assets.v[t->asset].id.s, bs(b, bt->asset)) == 0;
+           !strcmp(l->assets.v[transfer_asset(l, t)].id.s, bs(b, bt->asset));
   if (strcmp(l->transfers.v[t->pending].id.s, bs(b, bt->pending_id)) != 0)
     return false;
-  if (bt->kind == CIVIC_TRANSFER_POST_PENDING && t->requested != bt->amount)
+  if (bt->kind == CIVIC_TRANSFER_POST_PENDING &&
+      transfer_requested(t) != bt->amount)
     return false;
   /* optional from/to/asset: when given they matched the pending one */
   return (!*bs(b, bt->from) ||
@@ -1083,7 +1301,7 @@ static bool same_transfer(const civic_ledger *l, const transfer *t,
          (!*bs(b, bt->to) ||
           !strcmp(l->accounts.v[t->to].id.s, bs(b, bt->to))) &&
          (!*bs(b, bt->asset) ||
-          !strcmp(l->assets.v[t->asset].id.s, bs(b, bt->asset)));
+          !strcmp(l->assets.v[transfer_asset(l, t)].id.s, bs(b, bt->asset)));
 }
 
 /* Resolve and check the accounts and asset of a one-phase or pending
@@ -1091,7 +1309,7 @@ static bool same_transfer(const civic_ledger *l, const transfer *t,
 static civic_status resolve_parties(apply_ctx *c, uint32_t i,
                                     const b_transfer *bt, uint32_t *from,
                                     uint32_t *to, uint32_t *as) {
-  const civic_ledger *l = c->l;
+  civic_ledger *l = c->l;
   const char *f = bs(c->b, bt->from), *t = bs(c->b, bt->to),
              *code = bs(c->b, bt->asset);
   size_t clen = bslen(c->b, bt->asset), flen = bslen(c->b, bt->from),
@@ -1117,11 +1335,11 @@ static civic_status resolve_parties(apply_ctx *c, uint32_t i,
   if (*as == NONE)
     return civic_diag_set(c->d, CIVIC_E_UNKNOWN_ASSET,
                           "transfers[%u].asset: unknown asset '%s'", i, code);
-  *from = lookup_account_n(l, f, flen);
+  *from = resolve_account(l, f, flen);
   if (*from == NONE)
     return civic_diag_set(c->d, CIVIC_E_UNKNOWN_ACCOUNT,
                           "transfers[%u].from: unknown account '%s'", i, f);
-  *to = lookup_account_n(l, t, tlen);
+  *to = resolve_account(l, t, tlen);
   if (*to == NONE)
     return civic_diag_set(c->d, CIVIC_E_UNKNOWN_ACCOUNT,
                           "transfers[%u].to: unknown account '%s'", i, t);
@@ -1204,7 +1422,7 @@ static civic_status resolve_pending(apply_ctx *c, uint32_t i,
                           i, pid);
   if ((*f && strcmp(f, l->accounts.v[p->from].id.s)) ||
       (*t && strcmp(t, l->accounts.v[p->to].id.s)) ||
-      (*code && strcmp(code, l->assets.v[p->asset].id.s)))
+      (*code && strcmp(code, l->assets.v[transfer_asset(l, p)].id.s)))
     return civic_diag_set(c->d, CIVIC_E_PENDING_MISMATCH,
                           "transfers[%u]: from/to/asset differ from pending "
                           "transfer '%s'",
@@ -1285,6 +1503,7 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
   uint64_t h = l->id_hash.v[i];
   uint32_t found = find_transfer(l, id, len, h);
   transfer t;
+  uint32_t as;
   civic_status st;
   if (len == 0)
     return civic_diag_set(c->d, CIVIC_E_EMPTY,
@@ -1303,10 +1522,10 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
   t.time = bt->time;
   t.pending = NONE;
   if (bt->kind == CIVIC_TRANSFER_NORMAL || bt->kind == CIVIC_TRANSFER_PENDING) {
-    st = resolve_parties(c, i, bt, &t.from, &t.to, &t.asset);
+    st = resolve_parties(c, i, bt, &t.from, &t.to, &as);
     if (st != CIVIC_OK)
       return st;
-    t.amount = t.requested = bt->amount;
+    t.amount = bt->amount;
     if (bt->kind == CIVIC_TRANSFER_PENDING)
       t.pending_state = CIVIC_PENDING_OPEN;
   } else {
@@ -1317,8 +1536,7 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
     p = &l->transfers.v[t.pending];
     t.from = p->from;
     t.to = p->to;
-    t.asset = p->asset;
-    t.requested = bt->amount;
+    t.posted_whole = bt->kind == CIVIC_TRANSFER_POST_PENDING && bt->amount == 0;
     t.amount = bt->kind == CIVIC_TRANSFER_VOID_PENDING ? 0
                : bt->amount == 0                       ? p->amount
                                                        : bt->amount;
@@ -1327,16 +1545,11 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
     return nomem(c);
   if ((st = move_funds(c, i, &t)) != CIVIC_OK)
     return st;
-  {
-    const char *ref = bs(c->b, bt->reference);
-    t.id.s = arena_strdup(&l->ar, id, len);
-    t.reference =
-        *ref ? arena_strdup(&l->ar, ref, bslen(c->b, bt->reference)) : "";
-    if (t.id.s == NULL || t.reference == NULL)
-      return nomem(c);
-  }
+  t.id.s = arena_strdup2(&l->ar, id, len, bs(c->b, bt->reference),
+                         bslen(c->b, bt->reference));
+  if (t.id.s == NULL)
+    return nomem(c);
   t.id.len = (uint32_t)len;
-  t.hash = h;
   t.position = c->pos;
   l->transfers.v[l->transfers.n] = t;
   if (!table_insert(&l->transfer_t, h, l->transfers.n))
@@ -1392,7 +1605,6 @@ static civic_status apply_key_event(apply_ctx *c, uint32_t i, const char *type,
       regkey *k = &l->keys.v[l->keys.n];
       k->id.s = arena_strdup(&l->ar, key_id, len);
       k->id.len = (uint32_t)len;
-      k->hash = h;
       memcpy(k->public_key, pk, sizeof pk);
       k->revoked = 0;
       if (k->id.s == NULL || !table_insert(&l->key_t, h, l->keys.n))
@@ -1453,7 +1665,6 @@ static civic_status apply_event(apply_ctx *c, uint32_t i) {
   e = &l->events.v[l->events.n];
   e->id.s = arena_strdup(&l->ar, id, len);
   e->id.len = (uint32_t)len;
-  e->hash = h;
   e->type = arena_strdup(&l->ar, type, strlen(type));
   e->actor = arena_strdup(&l->ar, actor, strlen(actor));
   e->data = arena_strdup(&l->ar, data, strlen(data));
@@ -1501,6 +1712,12 @@ static counts snapshot(const civic_ledger *l) {
   return k;
 }
 
+/* Table entries are removed by hashing the id again: rollback is rare, and
+ * not storing the hash saves 8 bytes per object (a million transfers). */
+static void unindex(const civic_ledger *l, table *t, strref id, uint32_t idx) {
+  table_remove(t, hash_str(l, id.s, id.len), idx);
+}
+
 /* Undo everything since `k` (newest first). */
 static void rollback(civic_ledger *l, counts k) {
   while (l->undo.n > 0) {
@@ -1518,25 +1735,24 @@ static void rollback(civic_ledger *l, counts k) {
   }
   while (l->events.n > k.events) {
     l->events.n--;
-    table_remove(&l->event_t, l->events.v[l->events.n].hash, l->events.n);
+    unindex(l, &l->event_t, l->events.v[l->events.n].id, l->events.n);
   }
   while (l->transfers.n > k.transfers) {
     l->transfers.n--;
-    table_remove(&l->transfer_t, l->transfers.v[l->transfers.n].hash,
-                 l->transfers.n);
+    unindex(l, &l->transfer_t, l->transfers.v[l->transfers.n].id,
+            l->transfers.n);
   }
   while (l->accounts.n > k.accounts) {
     l->accounts.n--;
-    table_remove(&l->account_t, l->accounts.v[l->accounts.n].hash,
-                 l->accounts.n);
+    unindex(l, &l->account_t, l->accounts.v[l->accounts.n].id, l->accounts.n);
   }
   while (l->assets.n > k.assets) {
     l->assets.n--;
-    table_remove(&l->asset_t, l->assets.v[l->assets.n].hash, l->assets.n);
+    unindex(l, &l->asset_t, l->assets.v[l->assets.n].id, l->assets.n);
   }
   while (l->keys.n > k.keys) {
     l->keys.n--;
-    table_remove(&l->key_t, l->keys.v[l->keys.n].hash, l->keys.n);
+    unindex(l, &l->key_t, l->keys.v[l->keys.n].id, l->keys.n);
   }
   arena_reset(&l->ar, k.mark);
 }
@@ -2317,9 +2533,9 @@ static void fill_transfer_view(const civic_ledger *l, uint32_t i,
   out->from = l->accounts.v[t->from].id.s;
   out->to = l->accounts.v[t->to].id.s;
   out->amount = t->amount;
-  out->asset = l->assets.v[t->asset].id.s;
+  out->asset = l->assets.v[transfer_asset(l, t)].id.s;
   out->time = t->time;
-  out->reference = t->reference;
+  out->reference = transfer_reference(t);
   out->pending_id = t->pending != NONE ? l->transfers.v[t->pending].id.s : "";
   out->pending_state = (civic_pending_state)t->pending_state;
   out->position = t->position;
@@ -2505,7 +2721,7 @@ civic_status civic_ledger_transfers_by_reference_json(const civic_ledger *l,
   list = json_array();
   rdlock(l);
   for (i = 0; list && i < l->transfers.n; i++)
-    if (strcmp(l->transfers.v[i].reference, reference) == 0)
+    if (strcmp(transfer_reference(&l->transfers.v[i]), reference) == 0)
       json_array_append_new(list, transfer_json(l, i));
   unlock(l);
   return finish_json(json_pack("{s:o}", "transfers", list), out);
@@ -2562,6 +2778,28 @@ typedef struct replay_result {
   uint64_t bad_offset;
 } replay_result;
 
+/* How many transfers the journal holds, read from each record's body
+ * header (n_transfers) by hopping from record to record on the length
+ * fields: a sizing hint only, taken before anything is checked, so each
+ * count is capped by what its body could hold (a transfer encodes to at
+ * least 53 bytes) and the walk stops at the first implausible length. */
+static size_t count_transfers(const uint8_t *data, size_t len) {
+  size_t off = CIVIC_JOURNAL_HEADER_BYTES, n = 0;
+  while (len - off >= CIVIC_RECORD_PREFIX_BYTES + 16) {
+    const uint8_t *rec = data + off;
+    size_t total = (size_t)rec[4] | (size_t)rec[5] << 8 | (size_t)rec[6] << 16 |
+                   (size_t)rec[7] << 24;
+    const uint8_t *body = rec + CIVIC_RECORD_PREFIX_BYTES;
+    size_t nt = (size_t)body[8] | (size_t)body[9] << 8 |
+                (size_t)body[10] << 16 | (size_t)body[11] << 24;
+    if (total < CIVIC_RECORD_PREFIX_BYTES + 16 || total > len - off)
+      break;
+    n += nt < total / 53 ? nt : total / 53;
+    off += total;
+  }
+  return n;
+}
+
 /* Replay every record of data[0..len) into the empty ledger l. Returns
  * CIVIC_E_JOURNAL_TORN_TAIL (with good_end set) when the file ends inside a
  * record, any other status naming the first bad record. */
@@ -2576,16 +2814,19 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
   if ((st = civic_journal_check_header(d, data, len)) != CIVIC_OK)
     return st;
   {
-    /* A transfer takes at least ~50 bytes in the journal: size the
-     * transfer table and array once instead of growing them step by step. */
-    size_t guess = len / 64;
-    if (guess > 1024 && guess < NONE / 4 &&
-        (!table_reserve(&l->transfer_t, guess) ||
-         !VEC_RESERVE(l->transfers, (uint32_t)guess)))
-      return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
+    /* Size the transfer table and array once instead of growing them step
+     * by step (each growth rehashes or copies everything so far). */
+    size_t guess = count_transfers(data, len);
+    if (guess > 1024 && guess < NONE / 4) {
+      if (!table_reserve(&l->transfer_t, guess) ||
+          !VEC_RESERVE(l->transfers, (uint32_t)guess))
+        return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
+      prefault(l->transfers.v, guess * sizeof(transfer));
+    }
   }
   if (civic_batch_new(&b) != CIVIC_OK)
     return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
+  l->replaying = true;
   while (off < len) {
     civic_record rec;
     uint64_t number = r->records + 1;
@@ -2645,6 +2886,7 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
     r->records = number;
     r->good_end = off;
   }
+  l->replaying = false;
   civic_batch_free(b);
   return st;
 }

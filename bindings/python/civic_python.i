@@ -6,7 +6,7 @@
  *     builds (civic.CivicError or a subclass) carrying .code, .name and
  *     .message (the handle's detailed message naming the field);
  *   - a successful civic_status returns nothing, so a call returns its
- *     outputs: one value, or a tuple when there are several;
+ *     outputs: one value, or a list of them when there are several;
  *   - the GIL is released around the calls that can take long (evaluate,
  *     recalculation, posting, opening and verifying journals, batches).
  *

@@ -63,14 +63,22 @@ def main() -> None:
         exe = pathlib.Path(tmp) / "waterfall_batch_c"
         write_columns(cols, city)
         build_c(exe)
-        c = json.loads(subprocess.run([str(exe), str(cols), str(args.repeats)], check=True,
-                                      capture_output=True, text=True).stdout)
 
-    best = float("inf")
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        res = civic.waterfall_columns(**city)
-        best = min(best, time.perf_counter() - t0)
+        def run_c() -> float:
+            out = subprocess.run([str(exe), str(cols), str(args.repeats)], check=True,
+                                 capture_output=True, text=True).stdout
+            return float(json.loads(out)["seconds"])
+
+        # C, Python, C again: the machine is shared, so each side gets its
+        # best time from the same stretch of load.
+        c_best = run_c()
+        best = float("inf")
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            res = civic.waterfall_columns(**city)
+            best = min(best, time.perf_counter() - t0)
+        c_best = min(c_best, run_c())
+        c = {"seconds": c_best}
     assert len(res.plans) == args.plans
 
     # The same numbers as the one-at-a-time JSON door, spot-checked.

@@ -169,3 +169,15 @@ def test_redeem_identity(t, num, den, fee_bp):
     assert out["gross"] == t * num // den
     assert out["fee"] == out["gross"] * fee_bp // 10000
     assert out["net"] == out["gross"] - out["fee"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(plans(), min_size=1, max_size=5))
+def test_batch_accepts_a_dataframe_of_plans(hh):
+    import pandas as pd
+
+    a = civic.waterfall_batch(hh)
+    b = civic.waterfall_batch(pd.DataFrame(hh))
+    c = civic.waterfall_batch(pd.Series(hh))
+    assert a.plans.equals(b.plans) and a.plans.equals(c.plans)
+    assert a.obligations.equals(b.obligations)

@@ -31,6 +31,7 @@ from ._errors import (
 from ._json import dumps as _dumps
 from ._json import loads as _loads
 from .ledger import Ledger
+from .recalc import RecalcScheme
 from .token import Token
 from .waterfall import (
     WaterfallPlan,
@@ -57,6 +58,7 @@ __all__ = [
     "SecurityError",
     "Ledger",
     "Token",
+    "RecalcScheme",
     "settle",
     "WaterfallPlan",
     "WaterfallResult",

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from . import capi
 from ._context import ctx as _ctx
-from ._context import free_handle
+from ._context import free_handle, need_numpy
 from ._errors import InputError
 from ._json import dumps, loads
 
@@ -305,7 +305,7 @@ def waterfall_columns(plans: Any, incomes: Any, obligations: Any) -> WaterfallBa
     libcivic with the GIL released; bad values raise :class:`CivicError`
     naming the plan and row, and nothing is returned.
     """
-    import numpy as np
+    np: Any = need_numpy()
 
     n_plans = len(_column(plans, "opening_balance"))
     codes: dict = {}
@@ -416,7 +416,9 @@ def _frame(columns: dict) -> Any:
 
 def waterfall_batch(households: Any) -> WaterfallBatchResult:
     """Run the waterfall for many households given as spec section 8 input
-    objects (a list of dicts, or a pandas Series/DataFrame column of dicts).
+    objects: a list of dicts, a pandas Series of dicts, or a DataFrame whose
+    columns are the input fields (``incomes`` and ``obligations`` holding
+    lists of dicts, ``policy`` a dict).
 
     Returns :class:`WaterfallBatchResult`: ``plans`` has one row per
     household (index = household position) and ``obligations`` one row per
@@ -424,10 +426,12 @@ def waterfall_batch(households: Any) -> WaterfallBatchResult:
     ``civic.evaluate("waterfall", h)`` for every household; bad input raises
     :class:`CivicError` naming ``households[i]`` and the field.
     """
-    import numpy as np
+    np: Any = need_numpy()
 
-    if hasattr(households, "tolist"):
-        households = households.tolist()
+    if hasattr(households, "columns") and hasattr(households, "to_dict"):
+        households = households.to_dict(orient="records")  # a DataFrame of plans
+    elif hasattr(households, "tolist"):
+        households = households.tolist()  # a Series of dicts
     plan_cols: dict[str, list] = {k: [] for k in PLAN_COLUMNS}
     inc: dict[str, list] = {"plan": [], "amount": [], "earmark": []}
     ob: dict[str, list] = {k: [] for k in ("plan", "id", "category", "priority", "amount", "guaranteed")}
