@@ -144,6 +144,61 @@ START_TEST(damaged_vault_file_is_refused) {
 }
 END_TEST
 
+/* The whole point of crypto-shredding: personal data sealed into journal
+ * events becomes unreadable after erasure while the hash chain still
+ * verifies byte for byte and the ledger reopens to the same state hash. */
+START_TEST(erasure_keeps_the_journal_verifiable) {
+  const char *jpath = temp_path("journal");
+  civic_vault *v = NULL;
+  civic_ledger *l = NULL;
+  civic_batch *b = NULL;
+  char *sealed = NULL, *data = NULL, *plain = NULL, *report = NULL;
+  char before[65], after[65];
+  size_t need;
+
+  ck_assert_int_eq(civic_vault_new(&v), CIVIC_OK);
+  ck_assert_int_eq(civic_vault_seal(v, "r-0042", "Fatima El Amrani, Kanaleneiland", &sealed),
+                   CIVIC_OK);
+  need = strlen(sealed) + 64;
+  data = malloc(need);
+  ck_assert_ptr_nonnull(data);
+  snprintf(data, need, "{\"subject\":\"r-0042\",\"sealed\":\"%s\"}", sealed);
+
+  ck_assert_int_eq(civic_ledger_create(&l, jpath), CIVIC_OK);
+  ck_assert_int_eq(civic_batch_new(&b), CIVIC_OK);
+  ck_assert_int_eq(civic_batch_add_event(b, "pd-r-0042-1", "casefile.personal",
+                                         "municipality", 0, data),
+                   CIVIC_OK);
+  ck_assert_int_eq(civic_ledger_post(l, b, NULL), CIVIC_OK);
+  ck_assert_int_eq(civic_ledger_state_hash_hex(l, before), CIVIC_OK);
+  civic_ledger_free(l);
+  l = NULL;
+
+  /* Erase: the key is gone, the journal is untouched. */
+  ck_assert_int_eq(civic_vault_erase(v, "r-0042"), CIVIC_OK);
+  ck_assert_int_eq(civic_vault_unseal(v, "r-0042", sealed, &plain), CIVIC_E_SUBJECT_ERASED);
+  ck_assert_int_eq(civic_ledger_verify_file(jpath, &report), CIVIC_OK);
+  civic_free(report);
+  ck_assert_int_eq(civic_ledger_open(&l, jpath), CIVIC_OK);
+  ck_assert_int_eq(civic_ledger_state_hash_hex(l, after), CIVIC_OK);
+  ck_assert_str_eq(before, after);
+  /* The journal holds only ciphertext: the name never reached it. */
+  {
+    char *events = NULL;
+    ck_assert_int_eq(civic_ledger_events_json(l, "casefile.", &events), CIVIC_OK);
+    ck_assert_ptr_nonnull(strstr(events, "v1:"));
+    ck_assert_ptr_null(strstr(events, "Fatima"));
+    civic_free(events);
+  }
+  civic_ledger_free(l);
+  civic_batch_free(b);
+  civic_vault_free(v);
+  civic_free(sealed);
+  free(data);
+  unlink(jpath);
+}
+END_TEST
+
 START_TEST(bad_arguments_are_refused) {
   civic_vault *v = NULL;
   char *s = NULL;
@@ -166,6 +221,7 @@ int main(void) {
   tcase_add_test(tc, erasure_makes_data_unreadable);
   tcase_add_test(tc, file_vault_persists_keys_and_erasures);
   tcase_add_test(tc, damaged_vault_file_is_refused);
+  tcase_add_test(tc, erasure_keeps_the_journal_verifiable);
   tcase_add_test(tc, bad_arguments_are_refused);
   suite_add_tcase(s, tc);
   return civic_test_run(s);
