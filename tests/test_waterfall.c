@@ -65,10 +65,10 @@ typedef struct rplan {
   int64_t opening, receivable, floor, cap;
   int floor_guaranteed;
   size_t ni, no;
-  char inc_id[MAX_IN][8];
+  char inc_id[MAX_IN][24];
   int64_t inc_amount[MAX_IN];
   int inc_cat[MAX_IN]; /* -1 general */
-  char ob_id[MAX_OB][8];
+  char ob_id[MAX_OB][24];
   int ob_cat[MAX_OB];
   int64_t ob_prio[MAX_OB], ob_amount[MAX_OB];
   int ob_guaranteed[MAX_OB];
