@@ -71,6 +71,8 @@ civic_redeem(civic_ctx *ctx, int64_t tokens, int64_t rate_num, int64_t rate_den,
  * The same as ::civic_redeem with JSON in and out (spec section 8 `redeem`):
  * `{"tokens", "rate_num", "rate_den", "fee_bp"}` gives
  * `{"gross", "net", "fee"}`.
+ * @param ctx   error context (required); names the offending field.
+ * @param input NUL-terminated JSON input object.
  * @param[out] output receives JSON text to free with ::civic_free; NULL on
  *   failure.
  * @return as ::civic_redeem, plus the JSON input codes
@@ -96,6 +98,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_new(civic_token **out,
 /**
  * Set up a new token on the ledger: the token asset, the issuer, reserve and
  * funding accounts, and a setup event.
+ * @param token a handle from ::civic_token_new that holds no token yet.
+ * @param time  the caller's time of the setup (the core reads no clock).
  * @param config_json `{"code": "HLN", "scale": 0, "eur": "EUR",
  *   "eur_scale": 2, "issuer": "heerlen", "rate_num": 100, "rate_den": 1,
  *   "fee_bp": 0, "cap_month": 0, "cap_year": 1499, "lot_lifetime": 0,
@@ -227,6 +231,10 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_token_transfer(civic_token *token,
  * An entrepreneur redeems @p tokens (> 0): they are burned and the reserve
  * pays net EUR (spec section 5 with the token's rate and fee) to the
  * entrepreneur's payout account; the fee stays in the reserve.
+ * @param token        the token handle.
+ * @param entrepreneur a registered entrepreneur's id.
+ * @param tokens       token units to redeem (> 0).
+ * @param time         the caller's time (never earlier than the last event).
  * @param[out] result_json optional; receives `{"gross","net","fee"}`, free
  *   with ::civic_free.
  * @return ::CIVIC_E_NOT_ENTREPRENEUR, ::CIVIC_E_INSUFFICIENT_TOKENS.
@@ -286,6 +294,9 @@ civic_token_poll_tally(const civic_token *token, const char *poll, char **out);
  * Pseudonymous voter id: hex of keyed BLAKE2b-256 over poll id, a zero byte
  * and citizen id, with a 32-byte key held by the municipality outside the
  * journal (64 hex characters). Different polls give unlinkable pseudonyms.
+ * @param key_hex the municipality's 32-byte pseudonym key as 64 hex characters.
+ * @param poll    the poll id.
+ * @param citizen the citizen's own (non-pseudonymous) id.
  * @param[out] out 64 hex characters; free with ::civic_free.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_token_voter_pseudonym(
