@@ -51,6 +51,23 @@ void civic_batch_sig_digest(uint8_t out[CIVIC_HASH_BYTES], const uint8_t *body,
   crypto_generichash_final(&st, out, CIVIC_HASH_BYTES);
 }
 
+void civic_batch_sig_digest_v2(uint8_t out[CIVIC_HASH_BYTES],
+                               const char *ledger_id, size_t ledger_id_len,
+                               const uint8_t *body, size_t len) {
+  static const char TAG[] = "civic-batch-sig-v2";
+  uint8_t n[4] = {(uint8_t)ledger_id_len, (uint8_t)(ledger_id_len >> 8),
+                  (uint8_t)(ledger_id_len >> 16),
+                  (uint8_t)(ledger_id_len >> 24)};
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, NULL, 0, CIVIC_HASH_BYTES);
+  crypto_generichash_update(&st, (const unsigned char *)TAG, sizeof TAG - 1);
+  crypto_generichash_update(&st, n, sizeof n);
+  crypto_generichash_update(&st, (const unsigned char *)ledger_id,
+                            ledger_id_len);
+  crypto_generichash_update(&st, body, len);
+  crypto_generichash_final(&st, out, CIVIC_HASH_BYTES);
+}
+
 void civic_sign_digest(uint8_t sig[CIVIC_SIGNATURE_BYTES],
                        const uint8_t digest[CIVIC_HASH_BYTES],
                        const uint8_t sk[CIVIC_SECRET_KEY_BYTES]) {

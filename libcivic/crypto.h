@@ -29,6 +29,14 @@ bool civic_hex_decode(uint8_t *bytes, size_t n, const char *hex);
 void civic_batch_sig_digest(uint8_t out[CIVIC_HASH_BYTES], const uint8_t *body,
                             size_t len);
 
+/* The message signed for a batch once the ledger's signature policy is on:
+ * BLAKE2b-256 over "civic-batch-sig-v2", a u32 little-endian length, the
+ * ledger id of the policy, then the canonical body. Binding the ledger id
+ * stops a batch signed for one ledger from being accepted by another. */
+void civic_batch_sig_digest_v2(uint8_t out[CIVIC_HASH_BYTES],
+                               const char *ledger_id, size_t ledger_id_len,
+                               const uint8_t *body, size_t len);
+
 /* Ed25519 over a 32-byte digest. */
 void civic_sign_digest(uint8_t sig[CIVIC_SIGNATURE_BYTES],
                        const uint8_t digest[CIVIC_HASH_BYTES],

@@ -35,6 +35,8 @@
 #define NONE UINT32_MAX
 #define MAX_SCALE 18
 #define KEY_TYPE_PREFIX "civic.key."
+#define POLICY_TYPE_PREFIX "civic.policy."
+#define POLICY_REQUIRE_SIGNATURES POLICY_TYPE_PREFIX "require_signatures"
 #define PREFETCH_AHEAD 8u
 #define ACCOUNT_MEMO_BITS 12
 #define ACCOUNT_MEMO_SLOTS (1u << ACCOUNT_MEMO_BITS)
@@ -359,8 +361,10 @@ typedef struct event {
 
 typedef struct regkey {
   strref id;
+  strref institution; /* {NULL, 0} for a legacy key (owns nothing) */
   uint8_t public_key[CIVIC_PUBLIC_KEY_BYTES];
-  uint64_t revoked; /* position of the revoking batch, 0 if live */
+  uint64_t registered; /* position of the registering batch */
+  uint64_t revoked;    /* position of the revoking batch, 0 if live */
 } regkey;
 
 #define VEC(T)                                                                 \
@@ -426,7 +430,10 @@ struct civic_batch {
   VEC(b_event) events;
   bool has_sk;
   char signer[CIVIC_SIGNER_MAX + 1];
-  uint8_t sk[CIVIC_SECRET_KEY_BYTES];
+  /* The secret key, in libsodium's guarded, locked memory (sodium_malloc:
+   * never swapped, guard pages around it), allocated on the first sign and
+   * wiped by sodium_free. */
+  uint8_t *sk;
   /* A signature read back from the journal (replay), instead of sk. */
   bool has_sig;
   uint8_t sig[CIVIC_SIGNATURE_BYTES];
@@ -444,6 +451,12 @@ struct civic_ledger {
   VEC(transfer) transfers;
   VEC(event) events;
   VEC(regkey) keys;
+  /* Signature policy (civic.policy.require_signatures): the position of the
+   * batch that turned it on (0: off) and the ledger id bound into every
+   * signature from then on (in the arena). Once on it stays on. */
+  uint64_t policy_pos;
+  const char *ledger_id;
+  size_t ledger_id_len;
   table asset_t, account_t, transfer_t, event_t, key_t;
   VEC(undo) undo;
   /* Replaying a journal (open, verify): a record that fails to apply makes
@@ -615,7 +628,7 @@ civic_status civic_batch_new(civic_batch **out) {
 void civic_batch_free(civic_batch *b) {
   if (b == NULL)
     return;
-  sodium_memzero(b->sk, sizeof b->sk);
+  sodium_free(b->sk);
   free(b->text);
   free(b->assets.v);
   free(b->accounts.v);
@@ -629,7 +642,8 @@ void civic_batch_clear(civic_batch *b) {
     return;
   b->tlen = 0;
   b->assets.n = b->accounts.n = b->transfers.n = b->events.n = 0;
-  sodium_memzero(b->sk, sizeof b->sk);
+  if (b->sk != NULL)
+    sodium_memzero(b->sk, CIVIC_SECRET_KEY_BYTES);
   b->has_sk = b->has_sig = false;
   b->signer[0] = '\0';
 }
@@ -851,8 +865,13 @@ civic_status civic_batch_sign(civic_batch *b, const char *key_id,
   len = strlen(key_id);
   if (len == 0 || len > CIVIC_SIGNER_MAX)
     return CIVIC_E_INVALID_KEY;
+  if (b->sk == NULL &&
+      (civic_init() != CIVIC_OK ||
+       (b->sk = sodium_malloc(CIVIC_SECRET_KEY_BYTES)) == NULL))
+    return CIVIC_E_NOMEM;
   if (!civic_hex_decode(b->sk, CIVIC_SECRET_KEY_BYTES, secret_key_hex)) {
-    sodium_memzero(b->sk, sizeof b->sk);
+    sodium_memzero(b->sk, CIVIC_SECRET_KEY_BYTES);
+    b->has_sk = false;
     return CIVIC_E_INVALID_KEY;
   }
   memcpy(b->signer, key_id, len + 1);
@@ -1559,6 +1578,54 @@ static civic_status apply_transfer(apply_ctx *c, uint32_t i) {
   return CIVIC_OK;
 }
 
+/* An institution id: 1..255 bytes, no ':' (so "a" never owns "a:b:..." ids
+ * of a nested "a:b" institution by accident). */
+static bool valid_institution(const json_t *v) {
+  return json_is_string(v) && json_string_length(v) > 0 &&
+         json_string_length(v) <= CIVIC_SIGNER_MAX &&
+         strlen(json_string_value(v)) == json_string_length(v) &&
+         strchr(json_string_value(v), ':') == NULL;
+}
+
+/* The signature policy rides on one event "civic.policy.require_signatures"
+ * with data {"ledger": ID}. It can be turned on once and never off. */
+static civic_status apply_policy_event(apply_ctx *c, uint32_t i,
+                                       const char *type, const char *data) {
+  civic_ledger *l = c->l;
+  json_t *obj;
+  const json_t *lid;
+  civic_status st = CIVIC_OK;
+  if (strcmp(type, POLICY_REQUIRE_SIGNATURES) != 0)
+    return civic_diag_set(c->d, CIVIC_E_OUT_OF_RANGE,
+                          "events[%u].type: unknown policy event '%s'", i,
+                          type);
+  if (l->policy_pos != 0)
+    return civic_diag_set(c->d, CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS,
+                          "events[%u]: the signature policy is already on "
+                          "(ledger '%s', since position %llu)",
+                          i, l->ledger_id, (unsigned long long)l->policy_pos);
+  obj = json_loads(data, 0, NULL);
+  lid = obj ? json_object_get(obj, "ledger") : NULL;
+  if (!json_is_string(lid) || json_string_length(lid) == 0 ||
+      json_string_length(lid) > CIVIC_SIGNER_MAX ||
+      strlen(json_string_value(lid)) != json_string_length(lid))
+    st = civic_diag_set(c->d, CIVIC_E_MISSING_FIELD,
+                        "events[%u].data.ledger: must be a ledger id of "
+                        "1..255 bytes",
+                        i);
+  else {
+    l->ledger_id_len = json_string_length(lid);
+    l->ledger_id =
+        arena_strdup(&l->ar, json_string_value(lid), l->ledger_id_len);
+    if (l->ledger_id == NULL)
+      st = nomem(c);
+    else
+      l->policy_pos = c->pos;
+  }
+  json_decref(obj);
+  return st;
+}
+
 /* The key registry rides on events "civic.key.register" / "civic.key.revoke".
  */
 static civic_status apply_key_event(apply_ctx *c, uint32_t i, const char *type,
@@ -1586,18 +1653,32 @@ static civic_status apply_key_event(apply_ctx *c, uint32_t i, const char *type,
   if (strcmp(type, KEY_TYPE_PREFIX "register") == 0) {
     uint8_t pk[CIVIC_PUBLIC_KEY_BYTES];
     const json_t *hex = json_object_get(obj, "public_key");
+    const json_t *inst = json_object_get(obj, "institution");
+    const char *inst_s = json_is_string(inst) ? json_string_value(inst) : "";
+    size_t inst_len = strlen(inst_s);
     if (!json_is_string(hex) ||
         !civic_hex_decode(pk, sizeof pk, json_string_value(hex)))
       st = civic_diag_set(c->d, CIVIC_E_INVALID_KEY,
                           "events[%u].data.public_key: must be 64 hex "
                           "characters",
                           i);
+    else if (inst != NULL && !valid_institution(inst))
+      st = civic_diag_set(c->d, CIVIC_E_INVALID_KEY,
+                          "events[%u].data.institution: must be an "
+                          "institution id of 1..255 bytes without ':'",
+                          i);
     else if (found != NONE)
-      st = memcmp(l->keys.v[found].public_key, pk, sizeof pk) == 0
+      st = memcmp(l->keys.v[found].public_key, pk, sizeof pk) == 0 &&
+                   l->keys.v[found].institution.len == inst_len &&
+                   memcmp(inst_s,
+                          l->keys.v[found].institution.s
+                              ? l->keys.v[found].institution.s
+                              : "",
+                          inst_len) == 0
                ? CIVIC_OK
                : civic_diag_set(c->d, CIVIC_E_KEY_EXISTS,
                                 "events[%u].data.key: key '%s' is registered "
-                                "with another public key",
+                                "with another public key or institution",
                                 i, key_id);
     else if (!VEC_RESERVE(l->keys, l->keys.n + 1))
       st = nomem(c);
@@ -1605,9 +1686,14 @@ static civic_status apply_key_event(apply_ctx *c, uint32_t i, const char *type,
       regkey *k = &l->keys.v[l->keys.n];
       k->id.s = arena_strdup(&l->ar, key_id, len);
       k->id.len = (uint32_t)len;
+      k->institution.s =
+          inst_len ? arena_strdup(&l->ar, inst_s, inst_len) : NULL;
+      k->institution.len = (uint32_t)inst_len;
       memcpy(k->public_key, pk, sizeof pk);
+      k->registered = c->pos;
       k->revoked = 0;
-      if (k->id.s == NULL || !table_insert(&l->key_t, h, l->keys.n))
+      if (k->id.s == NULL || (inst_len && k->institution.s == NULL) ||
+          !table_insert(&l->key_t, h, l->keys.n))
         st = nomem(c);
       else
         l->keys.n++;
@@ -1660,6 +1746,9 @@ static civic_status apply_event(apply_ctx *c, uint32_t i) {
   if (strncmp(type, KEY_TYPE_PREFIX, strlen(KEY_TYPE_PREFIX)) == 0 &&
       (st = apply_key_event(c, i, type, data)) != CIVIC_OK)
     return st;
+  if (strncmp(type, POLICY_TYPE_PREFIX, strlen(POLICY_TYPE_PREFIX)) == 0 &&
+      (st = apply_policy_event(c, i, type, data)) != CIVIC_OK)
+    return st;
   if (!VEC_RESERVE(l->events, l->events.n + 1))
     return nomem(c);
   e = &l->events.v[l->events.n];
@@ -1678,37 +1767,184 @@ static civic_status apply_event(apply_ctx *c, uint32_t i) {
   return CIVIC_OK;
 }
 
+/* What a batch brings to be signed or checked: the signer and either a
+ * secret key (a live post signs here) or a signature (from the caller or a
+ * journal record), plus the canonical body. The digest depends on the
+ * policy as it stands after the batch (the batch that turns the policy on
+ * is already bound to the ledger id it declares), so it is computed only
+ * once the items are applied. */
+typedef struct sig_input {
+  const char *signer;
+  size_t signer_len;  /* 0: unsigned */
+  const uint8_t *sig; /* or NULL when sk is given */
+  const uint8_t *sk;  /* or NULL */
+  const uint8_t *body;
+  size_t body_len;
+  uint8_t sig_out[CIVIC_SIGNATURE_BYTES]; /* the signature recorded */
+} sig_input;
+
 /* Check the batch's signature against the registry as it stands after the
- * batch (a key may be registered by the batch it signs: bootstrap). */
-static civic_status check_signature(apply_ctx *c, const char *signer,
-                                    size_t signer_len, const uint8_t *sig,
-                                    const uint8_t digest[CIVIC_HASH_BYTES]) {
+ * batch. Without the policy a key may be registered by the batch it signs
+ * (bootstrap); with it, only in the batch that turns the policy on. */
+static civic_status check_signature(apply_ctx *c, const sig_input *s,
+                                    const uint8_t digest[CIVIC_HASH_BYTES],
+                                    uint32_t *key) {
   const civic_ledger *l = c->l;
-  uint32_t k = find_key(l, signer, signer_len, hash_str(l, signer, signer_len));
+  int n = (int)s->signer_len;
+  uint32_t k = find_key(l, s->signer, s->signer_len,
+                        hash_str(l, s->signer, s->signer_len));
+  *key = k;
   if (k == NONE)
     return civic_diag_set(c->d, CIVIC_E_UNKNOWN_KEY,
-                          "signature: key '%.*s' is not registered",
-                          (int)signer_len, signer);
+                          "signature: key '%.*s' is not registered", n,
+                          s->signer);
+  if (l->policy_pos != 0 && l->policy_pos != c->pos &&
+      l->keys.v[k].registered == c->pos)
+    return civic_diag_set(c->d, CIVIC_E_UNKNOWN_KEY,
+                          "signature: key '%.*s' is registered by this very "
+                          "batch; under the signature policy the signer must "
+                          "be registered by an earlier batch",
+                          n, s->signer);
   if (l->keys.v[k].revoked != 0 && l->keys.v[k].revoked < c->pos)
     return civic_diag_set(c->d, CIVIC_E_KEY_REVOKED,
                           "signature: key '%.*s' was revoked at position %llu",
-                          (int)signer_len, signer,
+                          n, s->signer,
                           (unsigned long long)l->keys.v[k].revoked);
-  if (!civic_verify_digest(sig, digest, l->keys.v[k].public_key))
+  if (!civic_verify_digest(s->sig_out, digest, l->keys.v[k].public_key))
     return civic_diag_set(c->d, CIVIC_E_SIGNATURE_INVALID,
-                          "signature: does not verify with key '%.*s'",
-                          (int)signer_len, signer);
+                          "signature: does not verify with key '%.*s'%s", n,
+                          s->signer,
+                          l->policy_pos ? " over this ledger's id" : "");
   return CIVIC_OK;
+}
+
+/* The ownership rule: institution I owns every id starting with "I:". */
+static bool owns(const strref *inst, const char *id) {
+  return inst->len > 0 && strncmp(id, inst->s, inst->len) == 0 &&
+         id[inst->len] == ':';
+}
+
+static civic_status not_owner(apply_ctx *c, const char *where, uint32_t i,
+                              const char *what, const char *id,
+                              const regkey *k) {
+  return civic_diag_set(c->d, CIVIC_E_NOT_OWNER,
+                        "%s[%u]: %s '%s' is not owned by institution '%s' "
+                        "(signer key '%s')",
+                        where, i, what, id, k->institution.s, k->id.s);
+}
+
+/* The institution owning the key a key event names: for a registration the
+ * data's "institution", for a revocation the registered key's. "" if none. */
+static bool key_event_owned(const civic_ledger *l, const char *type,
+                            const char *data, const regkey *signer) {
+  json_t *obj = json_loads(data, 0, NULL);
+  const json_t *kid = obj ? json_object_get(obj, "key") : NULL;
+  bool ok = false;
+  if (strcmp(type, KEY_TYPE_PREFIX "register") == 0) {
+    const json_t *inst = json_object_get(obj, "institution");
+    ok = json_is_string(inst) &&
+         json_string_length(inst) == signer->institution.len &&
+         memcmp(json_string_value(inst), signer->institution.s,
+                signer->institution.len) == 0;
+  } else if (json_is_string(kid)) {
+    const char *id = json_string_value(kid);
+    size_t len = json_string_length(kid);
+    uint32_t k = find_key(l, id, len, hash_str(l, id, len));
+    ok = k != NONE && l->keys.v[k].institution.len == signer->institution.len &&
+         signer->institution.len > 0 &&
+         memcmp(l->keys.v[k].institution.s, signer->institution.s,
+                signer->institution.len) == 0;
+  }
+  json_decref(obj);
+  return ok;
+}
+
+/* With the policy on, the signer's institution must own every account the
+ * batch creates or debits and every key it registers or revokes (except in
+ * the batch that turns the policy on, which registers the first keys). */
+static civic_status check_ownership(apply_ctx *c, const regkey *k) {
+  const civic_ledger *l = c->l;
+  const civic_batch *b = c->b;
+  uint32_t i;
+  if (k->institution.len == 0)
+    return civic_diag_set(c->d, CIVIC_E_NOT_OWNER,
+                          "signature: key '%s' belongs to no institution (a "
+                          "legacy key) and can sign nothing under the "
+                          "signature policy",
+                          k->id.s);
+  for (i = 0; i < b->accounts.n; i++)
+    if (!owns(&k->institution, bs(b, b->accounts.v[i].id)))
+      return not_owner(c, "accounts", i, "account", bs(b, b->accounts.v[i].id),
+                       k);
+  for (i = 0; i < b->transfers.n; i++) {
+    const b_transfer *t = &b->transfers.v[i];
+    const char *from = bs(b, t->from);
+    if (t->kind == CIVIC_TRANSFER_POST_PENDING ||
+        t->kind == CIVIC_TRANSFER_VOID_PENDING) {
+      /* Applied without error, so the pending transfer exists. */
+      const char *pid = bs(b, t->pending_id);
+      size_t plen = strlen(pid);
+      uint32_t p = find_transfer(l, pid, plen, hash_str(l, pid, plen));
+      from = p == NONE ? "" : l->accounts.v[l->transfers.v[p].from].id.s;
+    }
+    if (!owns(&k->institution, from))
+      return not_owner(c, "transfers", i, "debited account", from, k);
+  }
+  if (l->policy_pos == c->pos)
+    return CIVIC_OK;
+  for (i = 0; i < b->events.n; i++) {
+    const char *type = bs(b, b->events.v[i].type);
+    if (strncmp(type, KEY_TYPE_PREFIX, strlen(KEY_TYPE_PREFIX)) == 0 &&
+        !key_event_owned(l, type, bs(b, b->events.v[i].data), k))
+      return civic_diag_set(c->d, CIVIC_E_NOT_OWNER,
+                            "events[%u]: %s of a key not of institution '%s' "
+                            "(signer key '%s')",
+                            i, type, k->institution.s, k->id.s);
+  }
+  return CIVIC_OK;
+}
+
+/* After the items: sign (live post with a secret key) or take the given
+ * signature, check it, and with the policy on require it and the ownership
+ * rule. */
+static civic_status check_authorship(apply_ctx *c, sig_input *s) {
+  civic_ledger *l = c->l;
+  uint8_t digest[CIVIC_HASH_BYTES];
+  uint32_t k;
+  civic_status st;
+  if (s->signer_len == 0)
+    return l->policy_pos == 0
+               ? CIVIC_OK
+               : civic_diag_set(c->d, CIVIC_E_SIGNATURE_REQUIRED,
+                                "signature: ledger '%s' requires signed "
+                                "batches (policy since position %llu); this "
+                                "batch is unsigned",
+                                l->ledger_id,
+                                (unsigned long long)l->policy_pos);
+  if (l->policy_pos != 0)
+    civic_batch_sig_digest_v2(digest, l->ledger_id, l->ledger_id_len, s->body,
+                              s->body_len);
+  else
+    civic_batch_sig_digest(digest, s->body, s->body_len);
+  if (s->sk != NULL)
+    civic_sign_digest(s->sig_out, digest, s->sk);
+  else
+    memcpy(s->sig_out, s->sig, CIVIC_SIGNATURE_BYTES);
+  st = check_signature(c, s, digest, &k);
+  if (st == CIVIC_OK && l->policy_pos != 0)
+    st = check_ownership(c, &l->keys.v[k]);
+  return st;
 }
 
 typedef struct counts {
   uint32_t assets, accounts, transfers, events, keys;
+  uint64_t policy_pos;
   arena_mark mark;
 } counts;
 
 static counts snapshot(const civic_ledger *l) {
-  counts k = {l->assets.n, l->accounts.n, l->transfers.n,
-              l->events.n, l->keys.n,     arena_get_mark(&l->ar)};
+  counts k = {l->assets.n, l->accounts.n, l->transfers.n,        l->events.n,
+              l->keys.n,   l->policy_pos, arena_get_mark(&l->ar)};
   return k;
 }
 
@@ -1754,14 +1990,18 @@ static void rollback(civic_ledger *l, counts k) {
     l->keys.n--;
     unindex(l, &l->key_t, l->keys.v[l->keys.n].id, l->keys.n);
   }
+  if (l->policy_pos != k.policy_pos) { /* the batch turned the policy on */
+    l->policy_pos = k.policy_pos;
+    l->ledger_id = NULL;
+    l->ledger_id_len = 0;
+  }
   arena_reset(&l->ar, k.mark);
 }
 
 /* Validate and apply every item; on failure everything is rolled back. The
- * signature (if any) is checked afterwards, inside the same undo scope. */
-static civic_status apply_items(apply_ctx *c, const char *signer,
-                                size_t signer_len, const uint8_t *sig,
-                                const uint8_t *digest, counts *k) {
+ * signature and the policy are checked afterwards, inside the same undo
+ * scope. */
+static civic_status apply_items(apply_ctx *c, sig_input *s, counts *k) {
   civic_ledger *l = c->l;
   const civic_batch *b = c->b;
   civic_status st = CIVIC_OK;
@@ -1790,11 +2030,82 @@ static civic_status apply_items(apply_ctx *c, const char *signer,
   }
   for (i = 0; st == CIVIC_OK && i < b->events.n; i++)
     st = apply_event(c, i);
-  if (st == CIVIC_OK && sig != NULL)
-    st = check_signature(c, signer, signer_len, sig, digest);
+  if (st == CIVIC_OK)
+    st = check_authorship(c, s);
   if (st != CIVIC_OK)
     rollback(l, *k);
   return st;
+}
+
+/* ---------------------------------------------- detached signatures */
+
+civic_status civic_batch_signing_digest_hex(const civic_batch *b,
+                                            const char *ledger_id,
+                                            char **digest_hex) {
+  civic_ledger *scratch;
+  uint8_t digest[CIVIC_HASH_BYTES];
+  size_t body_len;
+  if (b == NULL || ledger_id == NULL || digest_hex == NULL)
+    return CIVIC_E_INVALID_ARGUMENT;
+  *digest_hex = NULL;
+  /* The canonical encoding is built in a ledger's record buffer; a scratch
+   * ledger keeps this call free of any real ledger's lock. */
+  if ((scratch = ledger_alloc()) == NULL)
+    return CIVIC_E_NOMEM;
+  if (!encode_body(scratch, b, &body_len)) {
+    civic_ledger_free(scratch);
+    return CIVIC_E_NOMEM;
+  }
+  if (*ledger_id != '\0')
+    civic_batch_sig_digest_v2(digest, ledger_id, strlen(ledger_id),
+                              scratch->rec + CIVIC_RECORD_PREFIX_BYTES,
+                              body_len);
+  else
+    civic_batch_sig_digest(digest, scratch->rec + CIVIC_RECORD_PREFIX_BYTES,
+                           body_len);
+  civic_ledger_free(scratch);
+  if ((*digest_hex = malloc(2 * sizeof digest + 1)) == NULL)
+    return CIVIC_E_NOMEM;
+  civic_hex_encode(*digest_hex, digest, sizeof digest);
+  return CIVIC_OK;
+}
+
+civic_status civic_batch_set_signature(civic_batch *b, const char *key_id,
+                                       const char *signature_hex) {
+  size_t len;
+  if (b == NULL || key_id == NULL || signature_hex == NULL)
+    return CIVIC_E_INVALID_ARGUMENT;
+  len = strlen(key_id);
+  if (len == 0 || len > CIVIC_SIGNER_MAX ||
+      !civic_hex_decode(b->sig, CIVIC_SIGNATURE_BYTES, signature_hex))
+    return CIVIC_E_INVALID_KEY;
+  memcpy(b->signer, key_id, len + 1);
+  if (b->sk != NULL)
+    sodium_memzero(b->sk, CIVIC_SECRET_KEY_BYTES);
+  b->has_sk = false;
+  b->has_sig = true;
+  return CIVIC_OK;
+}
+
+civic_status civic_sign_digest_hex(const char *digest_hex,
+                                   const char *secret_key_hex,
+                                   char **signature_hex) {
+  uint8_t digest[CIVIC_HASH_BYTES], sk[CIVIC_SECRET_KEY_BYTES],
+      sig[CIVIC_SIGNATURE_BYTES];
+  if (digest_hex == NULL || secret_key_hex == NULL || signature_hex == NULL)
+    return CIVIC_E_INVALID_ARGUMENT;
+  *signature_hex = NULL;
+  if (!civic_hex_decode(digest, sizeof digest, digest_hex) ||
+      !civic_hex_decode(sk, sizeof sk, secret_key_hex)) {
+    sodium_memzero(sk, sizeof sk);
+    return CIVIC_E_INVALID_KEY;
+  }
+  civic_sign_digest(sig, digest, sk);
+  sodium_memzero(sk, sizeof sk);
+  if ((*signature_hex = malloc(2 * sizeof sig + 1)) == NULL)
+    return CIVIC_E_NOMEM;
+  civic_hex_encode(*signature_hex, sig, sizeof sig);
+  return CIVIC_OK;
 }
 
 /* ---------------------------------------------------------------- posting */
@@ -1835,9 +2146,10 @@ static civic_status post_locked(civic_ledger *l, const civic_batch *b,
                                 size_t *skipped, uint64_t *wait_for,
                                 civic_diag *d) {
   apply_ctx c = {l, b, l->position + 1, d, 0, 0, NULL, 0, 0};
-  size_t body_len, signer_len = 0, total;
-  uint8_t digest[CIVIC_HASH_BYTES], sig[CIVIC_SIGNATURE_BYTES], hash[32];
-  const uint8_t *sigp = NULL;
+  size_t body_len, total;
+  uint8_t hash[32];
+  sig_input s;
+  const uint8_t *sigp;
   counts k;
   civic_status st;
   if (__atomic_load_n(&l->poisoned, __ATOMIC_ACQUIRE))
@@ -1845,17 +2157,14 @@ static civic_status post_locked(civic_ledger *l, const civic_batch *b,
                           "an earlier journal write failed; reopen the ledger");
   if (!encode_body(l, b, &body_len))
     return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory encoding batch");
-  if (b->has_sk || b->has_sig) {
-    signer_len = strlen(b->signer);
-    civic_batch_sig_digest(digest, l->rec + CIVIC_RECORD_PREFIX_BYTES,
-                           body_len);
-    if (b->has_sk)
-      civic_sign_digest(sig, digest, b->sk);
-    else
-      memcpy(sig, b->sig, sizeof sig);
-    sigp = sig;
-  }
-  st = apply_items(&c, b->signer, signer_len, sigp, digest, &k);
+  s.signer = b->signer;
+  s.signer_len = b->has_sk || b->has_sig ? strlen(b->signer) : 0;
+  s.sig = b->has_sig ? b->sig : NULL;
+  s.sk = b->has_sk ? b->sk : NULL;
+  s.body = l->rec + CIVIC_RECORD_PREFIX_BYTES;
+  s.body_len = body_len;
+  st = apply_items(&c, &s, &k);
+  sigp = s.signer_len ? s.sig_out : NULL;
   if (st != CIVIC_OK)
     return st;
   *applied = c.applied;
@@ -1865,7 +2174,7 @@ static civic_status post_locked(civic_ledger *l, const civic_batch *b,
     *position = l->position;
     return CIVIC_OK;
   }
-  total = civic_record_size(body_len, signer_len, sigp != NULL);
+  total = civic_record_size(body_len, s.signer_len, sigp != NULL);
   if (total > CIVIC_RECORD_MAX) {
     rollback(l, k);
     return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE,
@@ -1873,7 +2182,7 @@ static civic_status post_locked(civic_ledger *l, const civic_batch *b,
                           "record is %zu; split the batch",
                           total, (size_t)CIVIC_RECORD_MAX);
   }
-  civic_record_finish(l->rec, c.pos, l->head, body_len, b->signer, signer_len,
+  civic_record_finish(l->rec, c.pos, l->head, body_len, b->signer, s.signer_len,
                       sigp, hash);
   if (l->has_journal) {
     st = civic_journal_append(d, &l->journal, l->rec, total);
@@ -2831,7 +3140,7 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
     civic_record rec;
     uint64_t number = r->records + 1;
     apply_ctx c = {l, b, number, d, 0, 0, NULL, 0, 0};
-    uint8_t digest[CIVIC_HASH_BYTES];
+    sig_input s;
     counts k;
     r->bad_offset = off;
     st = civic_record_parse(d, data + off, len - off, number, off, &rec);
@@ -2859,9 +3168,13 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
                           (unsigned long long)number, (unsigned long long)off);
       break;
     }
-    if (rec.sig)
-      civic_batch_sig_digest(digest, rec.body, rec.body_len);
-    st = apply_items(&c, rec.signer, rec.signer_len, rec.sig, digest, &k);
+    s.signer = rec.signer;
+    s.signer_len = rec.sig ? rec.signer_len : 0;
+    s.sig = rec.sig;
+    s.sk = NULL;
+    s.body = rec.body;
+    s.body_len = rec.body_len;
+    st = apply_items(&c, &s, &k);
     if (st == CIVIC_OK && c.applied == 0)
       st = civic_diag_set(d, CIVIC_E_JOURNAL_REPLAY_FAILED,
                           "record %llu changes nothing",
@@ -2874,7 +3187,8 @@ static civic_status replay(civic_ledger *l, const uint8_t *data, size_t len,
       /* A signature failure keeps its own code; anything else means the
        * record no longer applies. */
       if (st != CIVIC_E_SIGNATURE_INVALID && st != CIVIC_E_UNKNOWN_KEY &&
-          st != CIVIC_E_KEY_REVOKED)
+          st != CIVIC_E_KEY_REVOKED && st != CIVIC_E_SIGNATURE_REQUIRED &&
+          st != CIVIC_E_NOT_OWNER)
         st = CIVIC_E_JOURNAL_REPLAY_FAILED;
       civic_diag_set(d, st, "record %llu at offset %llu: %s",
                      (unsigned long long)number, (unsigned long long)off, msg);

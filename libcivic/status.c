@@ -146,6 +146,11 @@ static const status_text STATUS_TEXTS[] = {
      "a key is not well formed (wrong length or not hex)"},
     {CIVIC_E_KEY_EXISTS, "key_exists",
      "a key with this id is already registered with another public key"},
+    {CIVIC_E_SIGNATURE_REQUIRED, "signature_required",
+     "the ledger requires signed batches and this batch is unsigned"},
+    {CIVIC_E_NOT_OWNER, "not_owner",
+     "the signer's institution does not own an account or key the batch "
+     "debits, creates, registers or revokes"},
 };
 
 static const status_text *find(civic_status status) {

@@ -1,5 +1,6 @@
 /* civic ledger init|post|balances|verify|history|account|events|export|keygen
  * (spec section 9). Output JSON on stdout; errors as JSON on stderr. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ static int cmd_post(int argc, char **argv) {
       return 3;
     }
     st = civic_ledger_post_json_signed(l, input, key_id, secret, &result);
-    memset(secret, 0, strlen(secret));
+    sodium_memzero(secret, strlen(secret)); /* not optimised away */
     free(secret);
   }
   free(input);

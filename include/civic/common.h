@@ -135,6 +135,8 @@ typedef enum civic_status {
   CIVIC_E_KEY_REVOKED = 502, /**< The signing key was revoked before this batch. */
   CIVIC_E_INVALID_KEY = 503, /**< A key is not well formed (wrong length or not hex). */
   CIVIC_E_KEY_EXISTS = 504, /**< A key with this id is already registered with another public key. */
+  CIVIC_E_SIGNATURE_REQUIRED = 505, /**< The ledger's signature policy is on and the batch is unsigned. */
+  CIVIC_E_NOT_OWNER = 506, /**< The signer's institution does not own an account or key the batch debits, creates, registers or revokes. */
   CIVIC_STATUS_END_ /**< Not a status; one past the largest number in use. */
 } civic_status;
 

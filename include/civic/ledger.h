@@ -174,8 +174,11 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_void_pending(
  * transfer. @p data_json must be a JSON object; it is stored in canonical
  * form (compact, keys sorted). @p actor may be "" but not NULL.
  * Events whose type starts with "civic.key." are the key registry:
- * "civic.key.register" with data {"key": ID, "public_key": HEX64} and
- * "civic.key.revoke" with data {"key": ID}.
+ * "civic.key.register" with data {"key": ID, "public_key": HEX64,
+ * "institution": ID (optional; without it a legacy key that owns nothing
+ * under the signature policy)} and "civic.key.revoke" with data {"key": ID}.
+ * "civic.policy.require_signatures" with data {"ledger": ID} turns on the
+ * signature policy for good (see docs/ledger.md).
  * @return ::CIVIC_E_MALFORMED_JSON if @p data_json is not one JSON object.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_event(
@@ -192,6 +195,37 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_event(
 CIVIC_API CIVIC_NODISCARD civic_status civic_batch_sign(civic_batch *batch,
                                                         const char *key_id,
                                                         const char *secret_key_hex);
+
+/**
+ * The digest an institution signs for @p batch (detached signing, e.g. on a
+ * machine that never sees the ledger): BLAKE2b-256 over
+ * "civic-batch-sig-v2" || u32 len || @p ledger_id || canonical body when the
+ * ledger's signature policy is on (its ledger id), or over
+ * "civic-batch-sig-v1" || body when @p ledger_id is "" (policy off). The
+ * batch that turns the policy on is signed with its own ledger id.
+ * @param[out] digest_hex 64 hex characters; free with ::civic_free.
+ * Thread-safety: reads @p batch only.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_signing_digest_hex(
+    const civic_batch *batch, const char *ledger_id, char **digest_hex);
+
+/**
+ * Ed25519-sign a 32-byte digest (64 hex, see
+ * ::civic_batch_signing_digest_hex) with a secret key (128 hex).
+ * @param[out] signature_hex 128 hex characters; free with ::civic_free.
+ * @return ::CIVIC_E_INVALID_KEY for malformed hex.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_sign_digest_hex(
+    const char *digest_hex, const char *secret_key_hex, char **signature_hex);
+
+/**
+ * Attach a detached Ed25519 signature (128 hex) made by key @p key_id over
+ * ::civic_batch_signing_digest_hex. Replaces any earlier ::civic_batch_sign.
+ * The signature is checked when the batch is posted.
+ * @return ::CIVIC_E_INVALID_KEY for a malformed key id or signature.
+ */
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_set_signature(
+    civic_batch *batch, const char *key_id, const char *signature_hex);
 
 /**
  * Make a new Ed25519 key pair as hex (64 and 128 characters).
