@@ -75,6 +75,8 @@ CIVIC_API const char *civic_ledger_errmsg(const civic_ledger *ledger);
  * Thread-safe; durable on return for a journalled ledger.
  * @param[out] result optional; receives JSON
  *   `{"position": n, "applied": n, "skipped": n}` to free with ::civic_free.
+ * @param ledger the ledger.
+ * @param batch_json NUL-terminated JSON text of the batch.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_post_json(
     civic_ledger *ledger, const char *batch_json, char **result);
@@ -116,6 +118,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_transfer(
  * are skipped (safe retry). When the ledger has a journal the batch is
  * durable when this returns.
  * @param[out] position optional; receives the journal position of the batch.
+ * @param ledger the ledger (may be shared by threads).
+ * @param batch the batch to post; not modified.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_post(civic_ledger *ledger,
                                                          const civic_batch *batch,
@@ -205,6 +209,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_sign(civic_batch *batch,
  * batch that turns the policy on is signed with its own ledger id.
  * @param[out] digest_hex 64 hex characters; free with ::civic_free.
  * Thread-safety: reads @p batch only.
+ * @param batch the batch, after its last add.
+ * @param ledger_id the ledger id, or "" while the policy is off.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_batch_signing_digest_hex(
     const civic_batch *batch, const char *ledger_id, char **digest_hex);
@@ -214,6 +220,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_signing_digest_hex(
  * ::civic_batch_signing_digest_hex) with a secret key (128 hex).
  * @param[out] signature_hex 128 hex characters; free with ::civic_free.
  * @return ::CIVIC_E_INVALID_KEY for malformed hex.
+ * @param digest_hex the 32-byte digest as 64 hex characters.
+ * @param secret_key_hex the Ed25519 secret key as 128 hex characters.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_sign_digest_hex(
     const char *digest_hex, const char *secret_key_hex, char **signature_hex);
@@ -292,6 +300,7 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_events_json(
  *   "state_hash": hex}` or `{"ok": false, "error": name, "record": n,
  *   "offset": n, "message": ...}`; free with ::civic_free. Set even when the
  *   journal is bad (the status then names the first failure).
+ * @param path the journal file.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_verify_file(const char *path,
                                                                 char **report);
