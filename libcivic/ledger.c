@@ -80,7 +80,7 @@ static char *arena_alloc(arena *a, size_t n) {
   arena_chunk *c = a->head;
   char *p;
   if (c == NULL || c->cap - c->used < n) {
-    /* chunks double up to 2 MiB: a big ledger then asks the allocator a
+    /* chunks grow twofold up to 2 MiB: a big ledger then asks the allocator a
      * few hundred times, not once per 64 KiB, and at most a chunk's
      * worth (or half of what is held) goes unused */
     size_t cap = c == NULL                    ? 65536

@@ -212,12 +212,17 @@ CIVIC_JAVA_STRING_HOLDER((char *buf, size_t cap))
   }
 }
 
-/* ---- int64 columns (waterfall batch): long[] ---------------------------- */
-%typemap(jni) (const int64_t *values, size_t count), (int64_t *out, size_t count) "jlongArray"
-%typemap(jtype) (const int64_t *values, size_t count), (int64_t *out, size_t count) "long[]"
-%typemap(jstype) (const int64_t *values, size_t count), (int64_t *out, size_t count) "long[]"
-%typemap(javain) (const int64_t *values, size_t count), (int64_t *out, size_t count) "$javainput"
-%typemap(in) (const int64_t *values, size_t count), (int64_t *out, size_t count) {
+/* ---- int64 arrays (waterfall columns, recalc due batch): long[] ------- */
+%typemap(jni) (const int64_t *values, size_t count), (int64_t *out, size_t count),
+  (int64_t *due, size_t due_count) "jlongArray"
+%typemap(jtype) (const int64_t *values, size_t count), (int64_t *out, size_t count),
+  (int64_t *due, size_t due_count) "long[]"
+%typemap(jstype) (const int64_t *values, size_t count), (int64_t *out, size_t count),
+  (int64_t *due, size_t due_count) "long[]"
+%typemap(javain) (const int64_t *values, size_t count), (int64_t *out, size_t count),
+  (int64_t *due, size_t due_count) "$javainput"
+%typemap(in) (const int64_t *values, size_t count), (int64_t *out, size_t count),
+  (int64_t *due, size_t due_count) {
   if ($input == NULL) {
     SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "null array");
     return $null;
@@ -233,8 +238,8 @@ CIVIC_JAVA_STRING_HOLDER((char *buf, size_t cap))
 }
 /* The output lands in the caller's array (not the scalar OUTPUT of
  * `int64_t *out` above): copy back what the call wrote. */
-%typemap(argout) (int64_t *out, size_t count) ""
-%typemap(freearg) (int64_t *out, size_t count) {
+%typemap(argout) (int64_t *out, size_t count), (int64_t *due, size_t due_count) ""
+%typemap(freearg) (int64_t *out, size_t count), (int64_t *due, size_t due_count) {
   (*jenv)->ReleaseLongArrayElements(jenv, $input, (jlong *)$1, 0);
 }
 

@@ -79,6 +79,35 @@ class CivicTest {
   }
 
   @Test
+  void evaluateFromManyThreadsGivesOneAnswer() throws Exception {
+    String in = "{\"total\": 1000, \"claims\": [{\"id\": \"a\", \"amount\": 1000}, "
+        + "{\"id\": \"b\", \"amount\": 1000}, {\"id\": \"c\", \"amount\": 1000}]}";
+    String want = Civic.evaluate("split", in);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    java.util.List<java.util.concurrent.Future<Boolean>> all = new java.util.ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      all.add(pool.submit(() -> {
+        for (int i = 0; i < 500; i++) {
+          if (!Civic.evaluate("split", in).equals(want)) {
+            return false;
+          }
+          // Errors interleaved with successes keep their own messages.
+          CivicException e = assertThrows(CivicException.class, () -> Civic.evaluate("split",
+              "{\"total\": -1, \"claims\": [{\"id\": \"a\", \"amount\": 1}]}"));
+          if (!e.detail().contains("total")) {
+            return false;
+          }
+        }
+        return true;
+      }));
+    }
+    for (java.util.concurrent.Future<Boolean> f : all) {
+      assertTrue(f.get());
+    }
+    pool.shutdown();
+  }
+
+  @Test
   void statusNamesAndSentences() {
     assertEquals("negative_amount", Civic.statusName(7));
     assertFalse(Civic.statusMessage(7).isEmpty());

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LedgerTest {
   static final int THREADS = 8;
-  static final int MONTHS = 60;
+  static final int MONTHS = 250;
   static final long RENT = 80_000;
   static final long ENERGY = 12_345;
 
