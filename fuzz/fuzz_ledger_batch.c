@@ -106,8 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     civic_free(result);
     result = NULL;
     st = civic_ledger_post_json(l, text, &result);
-    FZ_CHECK(st == CIVIC_OK, "ledger: re-posting an accepted batch failed: "
-                             "%s: %s",
+    FZ_CHECK(st == CIVIC_OK,
+             "ledger: re-posting an accepted batch failed: "
+             "%s: %s",
              civic_status_name(st), civic_ledger_errmsg(l));
     bal2 = balances(l);
     acc2 = accounts_of(bal2);

@@ -24,9 +24,9 @@
 
 static const char *const ASSET_CODES[N_ASSETS] = {"EUR", "HLN", "XYZ"};
 static const char *const ACC_IDS[N_ACC] = {"a0", "a1", "a2", "a3", "a4", "a5"};
-static const char *const TR_IDS[N_TR] = {"t0", "t1", "t2",  "t3",  "t4",  "t5",
-                                         "t6", "t7", "t8",  "t9",  "t10", "t11",
-                                         "t12", "t13", "t14", "t15"};
+static const char *const TR_IDS[N_TR] = {
+    "t0", "t1", "t2",  "t3",  "t4",  "t5",  "t6",  "t7",
+    "t8", "t9", "t10", "t11", "t12", "t13", "t14", "t15"};
 
 typedef struct model {
   bool asset_exists[N_ASSETS];
@@ -54,8 +54,8 @@ typedef struct op_transfer {
 } op_transfer;
 
 static int64_t pick_min(fz_bytes *b) {
-  static const int64_t MINS[] = {0, -50, -1000000, CIVIC_NO_MIN_BALANCE, 5,
-                                 INT64_MIN + 1};
+  static const int64_t MINS[] = {
+      0, -50, -1000000, CIVIC_NO_MIN_BALANCE, 5, INT64_MIN + 1};
   return MINS[fz_range(b, 0, sizeof MINS / sizeof MINS[0] - 1)];
 }
 
@@ -76,8 +76,8 @@ static int64_t pick_amount(fz_bytes *b) {
 
 /* Apply one batch to a copy of the model; true if the whole batch holds. */
 static bool model_apply(model *m, const op_asset *as, size_t nas,
-                        const op_account *ac, size_t nac,
-                        const op_transfer *tr, size_t ntr) {
+                        const op_account *ac, size_t nac, const op_transfer *tr,
+                        size_t ntr) {
   model t = *m;
   for (size_t i = 0; i < nas; i++) {
     int c = as[i].code;
@@ -198,10 +198,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       tr[i].asset = (int)fz_range(&b, 0, 1);
       tr[i].amount = pick_amount(&b);
       tr[i].time = (int64_t)fz_range(&b, 0, 1);
-      if (civic_batch_add_transfer(batch, TR_IDS[tr[i].id],
-                                   ACC_IDS[tr[i].from], ACC_IDS[tr[i].to],
-                                   tr[i].amount, ASSET_CODES[tr[i].asset],
-                                   tr[i].time, NULL))
+      if (civic_batch_add_transfer(batch, TR_IDS[tr[i].id], ACC_IDS[tr[i].from],
+                                   ACC_IDS[tr[i].to], tr[i].amount,
+                                   ASSET_CODES[tr[i].asset], tr[i].time, NULL))
         abort();
     }
     FZ_CHECK(civic_ledger_state_hash_hex(l, hash0) == CIVIC_OK, "hash");

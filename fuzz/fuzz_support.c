@@ -54,9 +54,8 @@ uint64_t fz_range(fz_bytes *b, uint64_t lo, uint64_t hi) {
 bool fz_bool(fz_bytes *b) { return (fz_u64(b, 1) & 1) != 0; }
 
 int64_t fz_amount(fz_bytes *b) {
-  static const int64_t EDGES[] = {INT64_MAX,       INT64_MAX - 1,
-                                  INT64_MAX / 2,   INT64_MAX / 3,
-                                  (1LL << 53) + 1, 1LL << 62};
+  static const int64_t EDGES[] = {INT64_MAX,     INT64_MAX - 1,   INT64_MAX / 2,
+                                  INT64_MAX / 3, (1LL << 53) + 1, 1LL << 62};
   unsigned sel = (unsigned)(fz_u64(b, 1) % 16);
   if (sel < 6) /* tiny: equal amounts and remainder ties are common */
     return (int64_t)fz_range(b, 0, 15);
@@ -310,8 +309,8 @@ static bool pay_group(ref_obl *o, size_t n, const char *cat, int64_t p,
   return ok;
 }
 
-static fz_i128 group_sum(const ref_obl *o, size_t n, const char *cat,
-                         int64_t p, bool need) {
+static fz_i128 group_sum(const ref_obl *o, size_t n, const char *cat, int64_t p,
+                         bool need) {
   fz_i128 s = 0;
   for (size_t i = 0; i < n; i++)
     if (o[i].priority == p && (cat == NULL || strcmp(o[i].category, cat) == 0))
@@ -328,8 +327,8 @@ static void ref_waterfall_run(const json_t *in, ref_obl *o, size_t n,
   fz_i128 rec = fz_int(in, "receivable_outstanding");
   fz_i128 floor_ = fz_int(policy, "living_floor");
   fz_i128 cap = fz_int(policy, "recovery_cap");
-  bool floor_guaranteed = json_is_true(json_object_get(policy,
-                                                       "floor_guaranteed"));
+  bool floor_guaranteed =
+      json_is_true(json_object_get(policy, "floor_guaranteed"));
   size_t ni = json_array_size(incomes);
   if (prio == NULL)
     abort();
@@ -347,8 +346,8 @@ static void ref_waterfall_run(const json_t *in, ref_obl *o, size_t n,
       continue;
     }
     for (size_t j = 0; j < ni; j++) {
-      const json_t *other = json_object_get(json_array_get(incomes, j),
-                                            "earmark");
+      const json_t *other =
+          json_object_get(json_array_get(incomes, j), "earmark");
       if (other == NULL || json_is_null(other) ||
           strcmp(json_string_value(other), json_string_value(ek)) != 0)
         continue;
@@ -594,8 +593,8 @@ void fz_check_tally(const json_t *in, const json_t *out) {
     const json_t *ballot = json_array_get(ballots, b);
     for (size_t i = 0; i < np; i++) {
       if (quadratic) {
-        const json_t *v = json_object_get(json_object_get(ballot, "votes"),
-                                          p[i].id);
+        const json_t *v =
+            json_object_get(json_object_get(ballot, "votes"), p[i].id);
         if (v != NULL)
           p[i].score += json_integer_value(v);
       } else {
@@ -759,8 +758,10 @@ int fz_json_kind_input(const char *kind, const uint8_t *data, size_t size) {
   ok = fz_evaluate(kind, text, &out, NULL);
   tree = json_loads(text, JSON_REJECT_DUPLICATES, &err);
   if (ok)
-    FZ_CHECK(json_is_object(tree), "%s: accepted text that is not one JSON "
-                                   "object", kind);
+    FZ_CHECK(json_is_object(tree),
+             "%s: accepted text that is not one JSON "
+             "object",
+             kind);
   if (json_is_object(tree) && has_spec_checker(kind)) {
     fz_check_kind(kind, tree);
   } else {

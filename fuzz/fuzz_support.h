@@ -46,8 +46,7 @@ int64_t fz_amount(fz_bytes *b);
 /* ---- evaluation ---- */
 /* Run civic_evaluate on NUL-terminated text. On success *out is the parsed
  * output (caller decrefs) and the call returns true. */
-bool fz_evaluate(const char *kind, const char *text, json_t **out,
-                 int *status);
+bool fz_evaluate(const char *kind, const char *text, json_t **out, int *status);
 /* Same, from a jansson input tree. */
 bool fz_evaluate_tree(const char *kind, const json_t *input, json_t **out,
                       int *status);

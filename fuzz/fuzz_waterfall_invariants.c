@@ -14,8 +14,8 @@
 static const char *const CATEGORIES[] = {"rent", "energy", "health_insurance",
                                          "water", "debt"};
 #define N_CATEGORIES (sizeof CATEGORIES / sizeof CATEGORIES[0])
-static const char *const OBLIGATION_IDS[] = {"m", "b", "\xc3\xa9", "a", "z",
-                                             "ab"};
+static const char *const OBLIGATION_IDS[] = {"m", "b", "\xc3\xa9",
+                                             "a", "z", "ab"};
 
 static json_t *make_plan(fz_bytes *b) {
   json_t *plan = json_object(), *incomes = json_array(),

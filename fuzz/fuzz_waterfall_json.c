@@ -1,6 +1,6 @@
-/* fuzz_waterfall_json: arbitrary bytes as the input of civic_evaluate("waterfall").
- * Accepted inputs are checked against the spec (fuzz_support.c), and a
- * shuffled copy must give the same answer. */
+/* fuzz_waterfall_json: arbitrary bytes as the input of
+ * civic_evaluate("waterfall"). Accepted inputs are checked against the spec
+ * (fuzz_support.c), and a shuffled copy must give the same answer. */
 #include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -26,8 +26,8 @@ static civic_eval_fn find_kind(const char *kind) {
   return NULL;
 }
 
-civic_status civic_evaluate(civic_ctx *ctx, const char *kind,
-                            const char *input, char **output) {
+civic_status civic_evaluate(civic_ctx *ctx, const char *kind, const char *input,
+                            char **output) {
   civic_diag *d;
   civic_eval_fn fn;
   json_t *in = NULL, *out = NULL;

@@ -24,9 +24,8 @@ civic_status civic_json_parse(civic_diag *d, const char *text, size_t len,
       return civic_diag_set(d, CIVIC_E_MALFORMED_JSON,
                             "line %d column %d: duplicate key: %s", err.line,
                             err.column, err.text);
-    return civic_diag_set(d, CIVIC_E_MALFORMED_JSON,
-                          "line %d column %d: %s", err.line, err.column,
-                          err.text);
+    return civic_diag_set(d, CIVIC_E_MALFORMED_JSON, "line %d column %d: %s",
+                          err.line, err.column, err.text);
   }
   if (!json_is_object(root)) {
     json_decref(root);
@@ -67,7 +66,8 @@ static civic_status member(civic_diag *d, const json_t *obj, const char *where,
   char path[256];
   json_t *v = json_object_get(obj, key);
   if (v == NULL || json_is_null(v))
-    return civic_diag_set(d, CIVIC_E_MISSING_FIELD, "%s: required field missing",
+    return civic_diag_set(d, CIVIC_E_MISSING_FIELD,
+                          "%s: required field missing",
                           civic_json_path(path, sizeof path, where, key));
   *out = v;
   return CIVIC_OK;
@@ -94,9 +94,9 @@ static const char *type_name(const json_t *v) {
   return "unknown";
 }
 
-civic_status civic_json_int(civic_diag *d, const json_t *obj,
-                            const char *where, const char *key, int64_t min,
-                            int64_t max, int64_t *out) {
+civic_status civic_json_int(civic_diag *d, const json_t *obj, const char *where,
+                            const char *key, int64_t min, int64_t max,
+                            int64_t *out) {
   char path[256];
   json_t *v = NULL;
   civic_status st = member(d, obj, where, key, &v);
@@ -143,10 +143,9 @@ civic_status civic_json_bool(civic_diag *d, const json_t *obj,
   if (st != CIVIC_OK)
     return st;
   if (!json_is_boolean(v))
-    return civic_diag_set(d, CIVIC_E_WRONG_TYPE,
-                          "%s: must be true or false, got %s",
-                          civic_json_path(path, sizeof path, where, key),
-                          type_name(v));
+    return civic_diag_set(
+        d, CIVIC_E_WRONG_TYPE, "%s: must be true or false, got %s",
+        civic_json_path(path, sizeof path, where, key), type_name(v));
   *out = json_is_true(v);
   return CIVIC_OK;
 }
@@ -195,10 +194,9 @@ civic_status civic_json_object(civic_diag *d, const json_t *obj,
   if (st != CIVIC_OK)
     return st;
   if (!json_is_object(v))
-    return civic_diag_set(d, CIVIC_E_WRONG_TYPE,
-                          "%s: must be an object, got %s",
-                          civic_json_path(path, sizeof path, where, key),
-                          type_name(v));
+    return civic_diag_set(
+        d, CIVIC_E_WRONG_TYPE, "%s: must be an object, got %s",
+        civic_json_path(path, sizeof path, where, key), type_name(v));
   *out = v;
   return CIVIC_OK;
 }

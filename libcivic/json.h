@@ -39,9 +39,9 @@ bool civic_json_has(const json_t *obj, const char *key);
 /* Required integer within [min, max]. Fractions and exponents give
  * CIVIC_E_NOT_INTEGER; other types CIVIC_E_WRONG_TYPE; a value below a min
  * of 0 gives CIVIC_E_NEGATIVE_AMOUNT, any other miss CIVIC_E_OUT_OF_RANGE. */
-civic_status civic_json_int(civic_diag *d, const json_t *obj,
-                            const char *where, const char *key, int64_t min,
-                            int64_t max, int64_t *out);
+civic_status civic_json_int(civic_diag *d, const json_t *obj, const char *where,
+                            const char *key, int64_t min, int64_t max,
+                            int64_t *out);
 
 /* Required amount: an integer >= 0. */
 civic_status civic_json_amount(civic_diag *d, const json_t *obj,
@@ -60,8 +60,7 @@ civic_status civic_json_string(civic_diag *d, const json_t *obj,
 
 /* Required array / object. */
 civic_status civic_json_array(civic_diag *d, const json_t *obj,
-                              const char *where, const char *key,
-                              json_t **out);
+                              const char *where, const char *key, json_t **out);
 civic_status civic_json_object(civic_diag *d, const json_t *obj,
                                const char *where, const char *key,
                                json_t **out);

@@ -34,9 +34,9 @@ typedef struct subject_entry {
 
 struct civic_vault {
   civic_diag diag;
-  char *path;             /* NULL for an in-memory vault */
+  char *path; /* NULL for an in-memory vault */
   subject_entry *subjects;
-  unsigned char *keys;    /* sodium_malloc: cap * KEY_BYTES */
+  unsigned char *keys; /* sodium_malloc: cap * KEY_BYTES */
   size_t count, cap;
 };
 
@@ -238,10 +238,10 @@ static civic_status load(civic_vault *v) {
     if (n > 0)
       got += (size_t)n;
   close(fd);
-  st = got == (size_t)sb.st_size ? parse(v, buf, got)
-                                 : civic_diag_set(&v->diag, CIVIC_E_IO,
-                                                  "vault: short read of %s",
-                                                  v->path);
+  st = got == (size_t)sb.st_size
+           ? parse(v, buf, got)
+           : civic_diag_set(&v->diag, CIVIC_E_IO, "vault: short read of %s",
+                            v->path);
   sodium_free(buf);
   return st;
 }
@@ -418,8 +418,8 @@ civic_status civic_vault_unseal(civic_vault *vault, const char *subject,
                      NULL) != 0 ||
       crypto_aead_xchacha20poly1305_ietf_decrypt(
           (unsigned char *)out, &outlen, NULL, bin + NONCE_BYTES,
-          binlen - NONCE_BYTES, (const unsigned char *)subject,
-          strlen(subject), bin, vault->keys + (size_t)idx * KEY_BYTES) != 0) {
+          binlen - NONCE_BYTES, (const unsigned char *)subject, strlen(subject),
+          bin, vault->keys + (size_t)idx * KEY_BYTES) != 0) {
     free(bin);
     free(out);
     return civic_diag_set(&vault->diag, CIVIC_E_SEAL_INVALID,

@@ -100,7 +100,8 @@ static const status_text STATUS_TEXTS[] = {
      "a dated parameter has no value in force on a date where it is needed"},
     {CIVIC_E_PARAMETER_OVERLAP, "parameter_overlap",
      "two periods of a dated parameter overlap or are out of order"},
-    {CIVIC_E_CYCLIC_RULE, "cyclic_rule", "scheme rules refer to each other in a cycle"},
+    {CIVIC_E_CYCLIC_RULE, "cyclic_rule",
+     "scheme rules refer to each other in a cycle"},
     {CIVIC_E_BAD_FORMULA, "bad_formula", "a scheme formula cannot be parsed"},
     /* reward token and voting (400-499) */
     {CIVIC_E_DUPLICATE_BALLOT, "duplicate_ballot",
@@ -128,7 +129,8 @@ static const status_text STATUS_TEXTS[] = {
      "the wallet would hold enough tokens only if expired lots still counted"},
     {CIVIC_E_REWARD_CAP, "reward_cap",
      "the reward would exceed the citizen's monthly or yearly cap"},
-    {CIVIC_E_POLL_CLOSED, "poll_closed", "the poll does not accept ballots now"},
+    {CIVIC_E_POLL_CLOSED, "poll_closed",
+     "the poll does not accept ballots now"},
     /* signatures, keys and privacy (500-599) */
     {CIVIC_E_SUBJECT_ERASED, "subject_erased",
      "the data subject's key was erased, so the data can no longer be read"},

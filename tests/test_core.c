@@ -24,7 +24,8 @@ START_TEST(every_status_has_name_and_text) {
                       strlen(name),
                   "status %d name '%s' is not snake_case", s, name);
   }
-  ck_assert_str_eq(civic_status_name(CIVIC_E_NEGATIVE_AMOUNT), "negative_amount");
+  ck_assert_str_eq(civic_status_name(CIVIC_E_NEGATIVE_AMOUNT),
+                   "negative_amount");
   ck_assert_str_eq(civic_status_name((civic_status)99999), "unknown");
 }
 END_TEST
@@ -50,8 +51,8 @@ START_TEST(json_integers_exact_at_int64_edges) {
                    CIVIC_OK);
   ck_assert(v == INT64_MIN);
   /* 2^53 + 1 is not representable as a double: exactness check. */
-  ck_assert_int_eq(civic_json_int(&d, o, "", "near53", INT64_MIN, INT64_MAX, &v),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_json_int(&d, o, "", "near53", INT64_MIN, INT64_MAX, &v), CIVIC_OK);
   ck_assert(v == 9007199254740993LL);
   json_decref(o);
 }
@@ -63,15 +64,19 @@ START_TEST(json_rejects_out_of_range_fraction_and_strings) {
   int64_t v = 0;
   const char *big = "{\"a\": 9223372036854775808}";
   const char *frac = "{\"a\": 1.0, \"b\": 1e2, \"c\": \"5\", \"d\": -1}";
-  ck_assert_int_eq(civic_json_parse(&d, big, strlen(big), &o), CIVIC_E_OVERFLOW);
+  ck_assert_int_eq(civic_json_parse(&d, big, strlen(big), &o),
+                   CIVIC_E_OVERFLOW);
   ck_assert_ptr_null(o);
   ck_assert_int_eq(civic_json_parse(&d, frac, strlen(frac), &o), CIVIC_OK);
   ck_assert_int_eq(civic_json_amount(&d, o, "x", "a", &v), CIVIC_E_NOT_INTEGER);
-  ck_assert_str_eq(d.msg, "x.a: must be an integer literal (no fraction or exponent)");
+  ck_assert_str_eq(d.msg,
+                   "x.a: must be an integer literal (no fraction or exponent)");
   ck_assert_int_eq(civic_json_amount(&d, o, "", "b", &v), CIVIC_E_NOT_INTEGER);
   ck_assert_int_eq(civic_json_amount(&d, o, "", "c", &v), CIVIC_E_WRONG_TYPE);
-  ck_assert_int_eq(civic_json_amount(&d, o, "", "d", &v), CIVIC_E_NEGATIVE_AMOUNT);
-  ck_assert_int_eq(civic_json_amount(&d, o, "", "zz", &v), CIVIC_E_MISSING_FIELD);
+  ck_assert_int_eq(civic_json_amount(&d, o, "", "d", &v),
+                   CIVIC_E_NEGATIVE_AMOUNT);
+  ck_assert_int_eq(civic_json_amount(&d, o, "", "zz", &v),
+                   CIVIC_E_MISSING_FIELD);
   json_decref(o);
 }
 END_TEST
@@ -80,7 +85,8 @@ START_TEST(json_rejects_duplicate_keys_and_non_objects) {
   civic_diag d = {0};
   json_t *o = NULL;
   const char *dup = "{\"a\": 1, \"a\": 2}";
-  ck_assert_int_eq(civic_json_parse(&d, dup, strlen(dup), &o), CIVIC_E_MALFORMED_JSON);
+  ck_assert_int_eq(civic_json_parse(&d, dup, strlen(dup), &o),
+                   CIVIC_E_MALFORMED_JSON);
   ck_assert_int_eq(civic_json_parse(&d, "[1]", 3, &o), CIVIC_E_MALFORMED_JSON);
   ck_assert_int_eq(civic_json_parse(&d, "{", 1, &o), CIVIC_E_MALFORMED_JSON);
 }
@@ -90,7 +96,8 @@ START_TEST(evaluate_unknown_kind_names_it) {
   civic_ctx *ctx = NULL;
   char *out = (char *)1;
   ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
-  ck_assert_int_eq(civic_evaluate(ctx, "astrology", "{}", &out), CIVIC_E_UNKNOWN_KIND);
+  ck_assert_int_eq(civic_evaluate(ctx, "astrology", "{}", &out),
+                   CIVIC_E_UNKNOWN_KIND);
   ck_assert_ptr_null(out);
   ck_assert_ptr_nonnull(strstr(civic_ctx_errmsg(ctx), "astrology"));
   ck_assert_int_eq(civic_ctx_errcode(ctx), CIVIC_E_UNKNOWN_KIND);

@@ -198,8 +198,9 @@ static void split_json(char *buf, size_t cap, long P, const long *a, int n,
   size_t o = (size_t)snprintf(buf, cap, "{\"total\": %ld, \"claims\": [", P);
   for (int k = 0; k < n; k++) {
     int i = reversed ? n - 1 - k : k;
-    o += (size_t)snprintf(buf + o, cap - o, "%s{\"id\": \"%s\", \"amount\": %ld}",
-                          k ? ", " : "", IDS[i], a[i]);
+    o += (size_t)snprintf(buf + o, cap - o,
+                          "%s{\"id\": \"%s\", \"amount\": %ld}", k ? ", " : "",
+                          IDS[i], a[i]);
   }
   snprintf(buf + o, cap - o, "]}");
 }
@@ -222,11 +223,11 @@ static void check_split(runner *r, long P, const long *a, int n) {
     }
     if (!rev) /* input order */
       for (int i = 0; i < n; i++)
-        ck_assert_str_eq(json_string_value(json_object_get(
-                             json_array_get(json_object_get(out, "shares"),
-                                            (size_t)i),
-                             "id")),
-                         IDS[i]);
+        ck_assert_str_eq(
+            json_string_value(json_object_get(
+                json_array_get(json_object_get(out, "shares"), (size_t)i),
+                "id")),
+            IDS[i]);
     json_decref(out);
   }
 }
@@ -254,8 +255,8 @@ START_TEST(split_exhaustive) {
       } else {
         /* Three claims: the edges, the thirds and halves where remainders
          * tie, and one more total that cycles through 0..D. */
-        const long totals[] = {0, 1, D / 3, D / 2, (2 * D) / 3, D - 1, D,
-                               c % (D + 1)};
+        const long totals[] = {0,           1,     D / 3, D / 2,
+                               (2 * D) / 3, D - 1, D,     c % (D + 1)};
         for (size_t k = 0; k < sizeof totals / sizeof totals[0]; k++)
           check_split(&r, totals[k], a, n);
       }
@@ -428,8 +429,8 @@ START_TEST(prorate_exhaustive) {
                    D, amount, s, e);
           out = eval(&r, "prorate", in);
           ck_assert_msg(get(out, "total") == want,
-                          "%s: total %ld, spec gives %ld", in,
-                          get(out, "total"), want);
+                        "%s: total %ld, spec gives %ld", in, get(out, "total"),
+                        want);
           if (s == 0 && e == D)
             ck_assert_msg(get(out, "total") == amount,
                           "%s: a whole month is not R", in);

@@ -19,22 +19,25 @@ START_TEST(seal_roundtrip_and_binding) {
   civic_vault *v = NULL;
   char *sealed = NULL, *plain = NULL, *sealed2 = NULL;
   ck_assert_int_eq(civic_vault_new(&v), CIVIC_OK);
-  ck_assert_int_eq(civic_vault_seal(v, "res-001", "Jan Jansen, Oudegracht 1", &sealed),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_vault_seal(v, "res-001", "Jan Jansen, Oudegracht 1", &sealed),
+      CIVIC_OK);
   ck_assert_ptr_nonnull(strstr(sealed, "v1:"));
   ck_assert_ptr_null(strstr(sealed, "Jansen"));
   ck_assert_int_eq(civic_vault_unseal(v, "res-001", sealed, &plain), CIVIC_OK);
   ck_assert_str_eq(plain, "Jan Jansen, Oudegracht 1");
   civic_free(plain);
   /* Same plaintext twice gives different sealed text (fresh nonce). */
-  ck_assert_int_eq(civic_vault_seal(v, "res-001", "Jan Jansen, Oudegracht 1", &sealed2),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_vault_seal(v, "res-001", "Jan Jansen, Oudegracht 1", &sealed2),
+      CIVIC_OK);
   ck_assert_str_ne(sealed, sealed2);
   /* Bound to its subject: another subject's key cannot open it. */
   ck_assert_int_eq(civic_vault_seal(v, "res-002", "x", &plain), CIVIC_OK);
   civic_free(plain);
   plain = NULL;
-  ck_assert_int_eq(civic_vault_unseal(v, "res-002", sealed, &plain), CIVIC_E_SEAL_INVALID);
+  ck_assert_int_eq(civic_vault_unseal(v, "res-002", sealed, &plain),
+                   CIVIC_E_SEAL_INVALID);
   ck_assert_ptr_null(plain);
   ck_assert_int_eq(civic_vault_unseal(v, "res-404", sealed, &plain),
                    CIVIC_E_UNKNOWN_REFERENCE);
@@ -54,11 +57,14 @@ START_TEST(tampering_is_detected) {
   for (i = 3; i < n; i++) {
     char saved = sealed[i];
     sealed[i] = saved == '0' ? '1' : '0';
-    ck_assert_int_eq(civic_vault_unseal(v, "s", sealed, &plain), CIVIC_E_SEAL_INVALID);
+    ck_assert_int_eq(civic_vault_unseal(v, "s", sealed, &plain),
+                     CIVIC_E_SEAL_INVALID);
     sealed[i] = saved;
   }
-  ck_assert_int_eq(civic_vault_unseal(v, "s", "v1:00", &plain), CIVIC_E_SEAL_INVALID);
-  ck_assert_int_eq(civic_vault_unseal(v, "s", "garbage", &plain), CIVIC_E_SEAL_INVALID);
+  ck_assert_int_eq(civic_vault_unseal(v, "s", "v1:00", &plain),
+                   CIVIC_E_SEAL_INVALID);
+  ck_assert_int_eq(civic_vault_unseal(v, "s", "garbage", &plain),
+                   CIVIC_E_SEAL_INVALID);
   ck_assert_ptr_nonnull(strstr(civic_vault_errmsg(v), "sealed"));
   civic_free(sealed);
   civic_vault_free(v);
@@ -74,12 +80,15 @@ START_TEST(erasure_makes_data_unreadable) {
   ck_assert_int_eq(civic_vault_erase(v, "res-9"), CIVIC_OK);
   ck_assert_int_eq(civic_vault_erase(v, "res-9"), CIVIC_OK); /* idempotent */
   ck_assert_int_eq(civic_vault_has_key(v, "res-9"), 0);
-  ck_assert_int_eq(civic_vault_unseal(v, "res-9", sealed, &plain), CIVIC_E_SUBJECT_ERASED);
+  ck_assert_int_eq(civic_vault_unseal(v, "res-9", sealed, &plain),
+                   CIVIC_E_SUBJECT_ERASED);
   ck_assert_ptr_null(plain);
-  ck_assert_int_eq(civic_vault_seal(v, "res-9", "new", &plain), CIVIC_E_SUBJECT_ERASED);
+  ck_assert_int_eq(civic_vault_seal(v, "res-9", "new", &plain),
+                   CIVIC_E_SUBJECT_ERASED);
   /* Erasing a subject never seen keeps it erased too. */
   ck_assert_int_eq(civic_vault_erase(v, "res-never"), CIVIC_OK);
-  ck_assert_int_eq(civic_vault_seal(v, "res-never", "x", &plain), CIVIC_E_SUBJECT_ERASED);
+  ck_assert_int_eq(civic_vault_seal(v, "res-never", "x", &plain),
+                   CIVIC_E_SUBJECT_ERASED);
   civic_free(sealed);
   civic_vault_free(v);
 }
@@ -100,7 +109,8 @@ START_TEST(file_vault_persists_keys_and_erasures) {
   ck_assert_int_eq(civic_vault_unseal(v, "alice", a, &plain), CIVIC_OK);
   ck_assert_str_eq(plain, "A data");
   civic_free(plain);
-  ck_assert_int_eq(civic_vault_unseal(v, "bob", b, &plain), CIVIC_E_SUBJECT_ERASED);
+  ck_assert_int_eq(civic_vault_unseal(v, "bob", b, &plain),
+                   CIVIC_E_SUBJECT_ERASED);
   civic_vault_free(v);
   civic_free(a);
   civic_free(b);
@@ -157,8 +167,9 @@ START_TEST(erasure_keeps_the_journal_verifiable) {
   size_t need;
 
   ck_assert_int_eq(civic_vault_new(&v), CIVIC_OK);
-  ck_assert_int_eq(civic_vault_seal(v, "r-0042", "Fatima El Amrani, Kanaleneiland", &sealed),
-                   CIVIC_OK);
+  ck_assert_int_eq(
+      civic_vault_seal(v, "r-0042", "Fatima El Amrani, Kanaleneiland", &sealed),
+      CIVIC_OK);
   need = strlen(sealed) + 64;
   data = malloc(need);
   ck_assert_ptr_nonnull(data);
@@ -176,7 +187,8 @@ START_TEST(erasure_keeps_the_journal_verifiable) {
 
   /* Erase: the key is gone, the journal is untouched. */
   ck_assert_int_eq(civic_vault_erase(v, "r-0042"), CIVIC_OK);
-  ck_assert_int_eq(civic_vault_unseal(v, "r-0042", sealed, &plain), CIVIC_E_SUBJECT_ERASED);
+  ck_assert_int_eq(civic_vault_unseal(v, "r-0042", sealed, &plain),
+                   CIVIC_E_SUBJECT_ERASED);
   ck_assert_int_eq(civic_ledger_verify_file(jpath, &report), CIVIC_OK);
   civic_free(report);
   ck_assert_int_eq(civic_ledger_open(&l, jpath), CIVIC_OK);
@@ -185,7 +197,8 @@ START_TEST(erasure_keeps_the_journal_verifiable) {
   /* The journal holds only ciphertext: the name never reached it. */
   {
     char *events = NULL;
-    ck_assert_int_eq(civic_ledger_events_json(l, "casefile.", &events), CIVIC_OK);
+    ck_assert_int_eq(civic_ledger_events_json(l, "casefile.", &events),
+                     CIVIC_OK);
     ck_assert_ptr_nonnull(strstr(events, "v1:"));
     ck_assert_ptr_null(strstr(events, "Fatima"));
     civic_free(events);
@@ -205,8 +218,10 @@ START_TEST(bad_arguments_are_refused) {
   ck_assert_int_eq(civic_vault_new(NULL), CIVIC_E_INVALID_ARGUMENT);
   ck_assert_int_eq(civic_vault_new(&v), CIVIC_OK);
   ck_assert_int_eq(civic_vault_seal(v, "", "x", &s), CIVIC_E_OUT_OF_RANGE);
-  ck_assert_int_eq(civic_vault_seal(v, NULL, "x", &s), CIVIC_E_INVALID_ARGUMENT);
-  ck_assert_int_eq(civic_vault_seal(v, "a", NULL, &s), CIVIC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(civic_vault_seal(v, NULL, "x", &s),
+                   CIVIC_E_INVALID_ARGUMENT);
+  ck_assert_int_eq(civic_vault_seal(v, "a", NULL, &s),
+                   CIVIC_E_INVALID_ARGUMENT);
   ck_assert_int_eq(civic_vault_has_key(v, "a"), 0);
   civic_vault_free(v);
   civic_vault_free(NULL);

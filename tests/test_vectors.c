@@ -329,8 +329,8 @@ static bool run_once(civic_ctx *ctx, const char *kind, const json_t *input,
     ok = st != CIVIC_OK && want != NULL &&
          strcmp(civic_status_name(st), want) == 0;
     if (!ok)
-      snprintf(detail, cap, "expected error %s, got %s (%s)",
-               want ? want : "?", civic_status_name(st),
+      snprintf(detail, cap, "expected error %s, got %s (%s)", want ? want : "?",
+               civic_status_name(st),
                st == CIVIC_OK ? out : civic_ctx_errmsg(ctx));
   } else if (st != CIVIC_OK) {
     ok = false;
@@ -406,9 +406,9 @@ static json_t *load_vector_file(const char *path, char *why, size_t cap) {
 
 static void write_report_line(FILE *f, const char *file, const char *name,
                               const case_result *r) {
-  json_t *line = json_pack("{s:s, s:s, s:s, s:i, s:b}", "lang", "c", "file",
-                           file, "case", name, "shuffles", r->shuffles, "ok",
-                           r->ok);
+  json_t *line =
+      json_pack("{s:s, s:s, s:s, s:i, s:b}", "lang", "c", "file", file, "case",
+                name, "shuffles", r->shuffles, "ok", r->ok);
   char *s;
   ck_assert_ptr_nonnull(line);
   if (!r->ok)
@@ -464,11 +464,10 @@ START_TEST(vector_file) {
     }
     write_report_line(rep, base, name ? name : "", &r);
     if (!r.ok) {
-      fprintf(stderr, "FAIL %s / %s: %s\n", base, name ? name : "?",
-              r.detail);
+      fprintf(stderr, "FAIL %s / %s: %s\n", base, name ? name : "?", r.detail);
       if (failed++ == 0)
-        snprintf(first_fail, sizeof first_fail, "%.100s: %.1000s", name ? name : "?",
-                 r.detail);
+        snprintf(first_fail, sizeof first_fail, "%.100s: %.1000s",
+                 name ? name : "?", r.detail);
     }
   }
   fclose(rep);

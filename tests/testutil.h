@@ -5,14 +5,17 @@
 #include <check.h>
 #include <stdint.h>
 
-/* Run one suite with the runner's normal output; returns a process exit code. */
+/* Run one suite with the runner's normal output; returns a process exit code.
+ */
 int civic_test_run(Suite *suite);
 
-/* Read a whole file into a NUL-terminated buffer (caller frees); NULL on error. */
+/* Read a whole file into a NUL-terminated buffer (caller frees); NULL on error.
+ */
 char *civic_test_read_file(const char *path);
 
 /* Deterministic pseudo-random numbers for property tests (splitmix64), so
- * every run of a property test checks the same cases unless the seed changes. */
+ * every run of a property test checks the same cases unless the seed changes.
+ */
 typedef struct civic_test_rng {
   uint64_t state;
 } civic_test_rng;

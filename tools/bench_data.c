@@ -15,10 +15,11 @@ static int64_t between(uint64_t *s, int64_t lo, int64_t hi) {
 }
 
 void bench_city_free(bench_city *c) {
-  int64_t **cols[] = {&c->opening, &c->receivable, &c->floor, &c->floor_guaranteed,
-                      &c->recovery_cap, &c->income_plan, &c->income_amount,
-                      &c->income_earmark, &c->ob_plan, &c->ob_category,
-                      &c->ob_priority, &c->ob_amount, &c->ob_guaranteed};
+  int64_t **cols[] = {&c->opening,          &c->receivable,     &c->floor,
+                      &c->floor_guaranteed, &c->recovery_cap,   &c->income_plan,
+                      &c->income_amount,    &c->income_earmark, &c->ob_plan,
+                      &c->ob_category,      &c->ob_priority,    &c->ob_amount,
+                      &c->ob_guaranteed};
   size_t i;
   for (i = 0; i < sizeof cols / sizeof cols[0]; i++) {
     free(*cols[i]);

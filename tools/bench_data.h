@@ -14,8 +14,14 @@ typedef struct bench_city {
 } bench_city;
 
 /* Category codes used by the synthetic city. */
-enum { BENCH_RENT = 0, BENCH_ENERGY = 1, BENCH_HEALTH = 2, BENCH_WATER = 3,
-       BENCH_DEBT = 4, BENCH_PHONE = 5 };
+enum {
+  BENCH_RENT = 0,
+  BENCH_ENERGY = 1,
+  BENCH_HEALTH = 2,
+  BENCH_WATER = 3,
+  BENCH_DEBT = 4,
+  BENCH_PHONE = 5
+};
 
 /* 0 on success; -1 on out of memory (nothing to free then). */
 int bench_city_make(bench_city *city, size_t households, uint64_t seed);

@@ -54,10 +54,12 @@ static uint64_t post_all(civic_ledger *l, const workload *w) {
   civic_batch *b = NULL;
   uint64_t start, elapsed = 0;
   size_t i, k;
-  if (civic_batch_new(&b) != CIVIC_OK || civic_batch_add_asset(b, "EUR", 2) != CIVIC_OK)
+  if (civic_batch_new(&b) != CIVIC_OK ||
+      civic_batch_add_asset(b, "EUR", 2) != CIVIC_OK)
     goto done;
   for (i = 0; i < BENCH_ACCOUNTS; i++)
-    if (civic_batch_add_account(b, w->accounts[i], "EUR", CIVIC_NO_MIN_BALANCE) != CIVIC_OK)
+    if (civic_batch_add_account(b, w->accounts[i], "EUR",
+                                CIVIC_NO_MIN_BALANCE) != CIVIC_OK)
       goto done;
   if (civic_ledger_post(l, b, NULL) != CIVIC_OK)
     goto done;
@@ -65,9 +67,9 @@ static uint64_t post_all(civic_ledger *l, const workload *w) {
   for (k = 0; k < w->transfers; k += BENCH_BATCH) {
     civic_batch_clear(b);
     for (i = k; i < k + BENCH_BATCH && i < w->transfers; i++)
-      if (civic_batch_add_transfer(b, w->ids[i], w->accounts[w->from[i]],
-                                   w->accounts[w->to[i]], 1 + (int64_t)(i % 500), "EUR",
-                                   (int64_t)i, NULL) != CIVIC_OK)
+      if (civic_batch_add_transfer(
+              b, w->ids[i], w->accounts[w->from[i]], w->accounts[w->to[i]],
+              1 + (int64_t)(i % 500), "EUR", (int64_t)i, NULL) != CIVIC_OK)
         goto done;
     if (civic_ledger_post(l, b, NULL) != CIVIC_OK) {
       fprintf(stderr, "bench: post failed: %s\n", civic_ledger_errmsg(l));
@@ -80,7 +82,8 @@ done:
   return elapsed;
 }
 
-static void put(bench_result *r, const char *name, uint64_t per_s, const char *target) {
+static void put(bench_result *r, const char *name, uint64_t per_s,
+                const char *target) {
   r->name = name;
   r->per_s = per_s;
   r->target = target;
@@ -116,7 +119,8 @@ size_t bench_ledger(bench_result *out, size_t cap, uint64_t budget_ns) {
     goto done;
   snprintf(path, sizeof path, "%s/bench.journal", dir);
   if (civic_ledger_create(&l, path) == CIVIC_OK && (ns = post_all(l, &w)) > 0) {
-    put(&out[n++], "ledger_durable_transfers_per_s", bench_rate(transfers, ns), ">= 0.1");
+    put(&out[n++], "ledger_durable_transfers_per_s", bench_rate(transfers, ns),
+        ">= 0.1");
     civic_ledger_free(l);
     l = NULL;
     ns = bench_now_ns();

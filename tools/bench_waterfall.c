@@ -10,19 +10,41 @@
 
 /* Fill a batch with `plans` synthetic households (bench_data.c). */
 static int load_batch(civic_waterfall_batch *b, const bench_city *city) {
-  return civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_OPENING_BALANCE, city->opening, city->plans) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_RECEIVABLE_OUTSTANDING, city->receivable, city->plans) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_LIVING_FLOOR, city->floor, city->plans) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_FLOOR_GUARANTEED, city->floor_guaranteed, city->plans) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_RECOVERY_CAP, city->recovery_cap, city->plans) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_INCOME_PLAN, city->income_plan, city->incomes) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_INCOME_AMOUNT, city->income_amount, city->incomes) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_INCOME_EARMARK, city->income_earmark, city->incomes) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_OBLIGATION_PLAN, city->ob_plan, city->obligations) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_OBLIGATION_CATEGORY, city->ob_category, city->obligations) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_OBLIGATION_PRIORITY, city->ob_priority, city->obligations) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_OBLIGATION_AMOUNT, city->ob_amount, city->obligations) ||
-         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_OBLIGATION_GUARANTEED, city->ob_guaranteed, city->obligations);
+  return civic_waterfall_batch_set_column(b,
+                                          CIVIC_WATERFALL_COL_OPENING_BALANCE,
+                                          city->opening, city->plans) ||
+         civic_waterfall_batch_set_column(
+             b, CIVIC_WATERFALL_COL_RECEIVABLE_OUTSTANDING, city->receivable,
+             city->plans) ||
+         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_LIVING_FLOOR,
+                                          city->floor, city->plans) ||
+         civic_waterfall_batch_set_column(
+             b, CIVIC_WATERFALL_COL_FLOOR_GUARANTEED, city->floor_guaranteed,
+             city->plans) ||
+         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_RECOVERY_CAP,
+                                          city->recovery_cap, city->plans) ||
+         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_INCOME_PLAN,
+                                          city->income_plan, city->incomes) ||
+         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_INCOME_AMOUNT,
+                                          city->income_amount, city->incomes) ||
+         civic_waterfall_batch_set_column(b, CIVIC_WATERFALL_COL_INCOME_EARMARK,
+                                          city->income_earmark,
+                                          city->incomes) ||
+         civic_waterfall_batch_set_column(b,
+                                          CIVIC_WATERFALL_COL_OBLIGATION_PLAN,
+                                          city->ob_plan, city->obligations) ||
+         civic_waterfall_batch_set_column(
+             b, CIVIC_WATERFALL_COL_OBLIGATION_CATEGORY, city->ob_category,
+             city->obligations) ||
+         civic_waterfall_batch_set_column(
+             b, CIVIC_WATERFALL_COL_OBLIGATION_PRIORITY, city->ob_priority,
+             city->obligations) ||
+         civic_waterfall_batch_set_column(b,
+                                          CIVIC_WATERFALL_COL_OBLIGATION_AMOUNT,
+                                          city->ob_amount, city->obligations) ||
+         civic_waterfall_batch_set_column(
+             b, CIVIC_WATERFALL_COL_OBLIGATION_GUARANTEED, city->ob_guaranteed,
+             city->obligations);
 }
 
 size_t bench_waterfall(bench_result *out, size_t cap, uint64_t budget_ns) {
@@ -35,7 +57,8 @@ size_t bench_waterfall(bench_result *out, size_t cap, uint64_t budget_ns) {
 
   if (cap < 2 || bench_city_make(&city, 100000, 42) != 0)
     return 0;
-  if (civic_ctx_new(&ctx) != CIVIC_OK || civic_waterfall_batch_new(&batch) != CIVIC_OK ||
+  if (civic_ctx_new(&ctx) != CIVIC_OK ||
+      civic_waterfall_batch_new(&batch) != CIVIC_OK ||
       load_batch(batch, &city) != 0)
     goto done;
 
@@ -61,8 +84,12 @@ size_t bench_waterfall(bench_result *out, size_t cap, uint64_t budget_ns) {
   start = bench_now_ns();
   for (month = 0; month < 12; month++) {
     if (civic_waterfall_batch_run(ctx, batch) != CIVIC_OK ||
-        civic_waterfall_batch_get_column(batch, CIVIC_WATERFALL_COL_RECEIVABLE_AFTER, after, city.plans) != CIVIC_OK ||
-        civic_waterfall_batch_set_column(batch, CIVIC_WATERFALL_COL_RECEIVABLE_OUTSTANDING, after, city.plans) != CIVIC_OK)
+        civic_waterfall_batch_get_column(batch,
+                                         CIVIC_WATERFALL_COL_RECEIVABLE_AFTER,
+                                         after, city.plans) != CIVIC_OK ||
+        civic_waterfall_batch_set_column(
+            batch, CIVIC_WATERFALL_COL_RECEIVABLE_OUTSTANDING, after,
+            city.plans) != CIVIC_OK)
       goto done;
   }
   elapsed = bench_now_ns() - start;

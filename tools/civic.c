@@ -13,17 +13,32 @@ typedef struct command {
 } command;
 
 static const command COMMANDS[] = {
-    {"waterfall", cli_cmd_eval, "waterfall [FILE] [--explain]  settle one resident's period (spec 3)"},
-    {"prorate", cli_cmd_eval, "prorate [FILE]                prorate monthly amounts over segments (spec 4)"},
-    {"redeem", cli_cmd_eval, "redeem [FILE]                 token redemption (spec 5)"},
-    {"tally", cli_cmd_eval, "tally [FILE]                  vote tally (spec 7)"},
-    {"split", cli_cmd_eval, "split [FILE]                  pro-rata split, largest remainder (spec 2)"},
-    {"ledger", cli_cmd_ledger, "ledger init|post|balances|verify|history PATH ...  (spec 9)"},
-    {"recalc", cli_cmd_recalc, "recalc [FILE]                 recalculate entitlements from a household timeline"},
-    {"settle", cli_cmd_settle, "settle ...                    settle residents' periods on a ledger"},
-    {"token", cli_cmd_token, "token ...                     reward token: tasks, rewards, spending, redemption"},
-    {"bench", cli_cmd_bench, "bench [--json]                measure throughput as ratios to BLAKE2b"},
-    {"demo", cli_cmd_demo, "demo                          a month of settlement and a token cycle"},
+    {"waterfall", cli_cmd_eval,
+     "waterfall [FILE] [--explain]  settle one resident's period (spec 3)"},
+    {"prorate", cli_cmd_eval,
+     "prorate [FILE]                prorate monthly amounts over segments "
+     "(spec 4)"},
+    {"redeem", cli_cmd_eval,
+     "redeem [FILE]                 token redemption (spec 5)"},
+    {"tally", cli_cmd_eval,
+     "tally [FILE]                  vote tally (spec 7)"},
+    {"split", cli_cmd_eval,
+     "split [FILE]                  pro-rata split, largest remainder (spec "
+     "2)"},
+    {"ledger", cli_cmd_ledger,
+     "ledger init|post|balances|verify|history PATH ...  (spec 9)"},
+    {"recalc", cli_cmd_recalc,
+     "recalc [FILE]                 recalculate entitlements from a household "
+     "timeline"},
+    {"settle", cli_cmd_settle,
+     "settle ...                    settle residents' periods on a ledger"},
+    {"token", cli_cmd_token,
+     "token ...                     reward token: tasks, rewards, spending, "
+     "redemption"},
+    {"bench", cli_cmd_bench,
+     "bench [--json]                measure throughput as ratios to BLAKE2b"},
+    {"demo", cli_cmd_demo,
+     "demo                          a month of settlement and a token cycle"},
 };
 
 static void usage(FILE *out) {

@@ -45,9 +45,11 @@ extern "C" {
 #define CIVIC_VERSION_PATCH 0
 /** Release version of the headers as one string. */
 #define CIVIC_VERSION_STRING "0.1.0"
-/** Release version as one comparable number (major*10000 + minor*100 + patch). */
+/** Release version as one comparable number (major*10000 + minor*100 + patch).
+ */
 #define CIVIC_VERSION_NUMBER                                                   \
-  (CIVIC_VERSION_MAJOR * 10000 + CIVIC_VERSION_MINOR * 100 + CIVIC_VERSION_PATCH)
+  (CIVIC_VERSION_MAJOR * 10000 + CIVIC_VERSION_MINOR * 100 +                   \
+   CIVIC_VERSION_PATCH)
 
 /**
  * Result of every libcivic call that can fail.
@@ -60,83 +62,141 @@ extern "C" {
  * ::civic_strerror gives a sentence.
  */
 typedef enum civic_status {
-  CIVIC_OK = 0,                    /**< Success. */
-  CIVIC_E_NOMEM = 1,               /**< Memory could not be allocated. */
-  CIVIC_E_INVALID_ARGUMENT = 2,    /**< API misuse: a NULL or unusable argument. */
-  CIVIC_E_MALFORMED_JSON = 3,      /**< The text is not one well-formed JSON object. */
-  CIVIC_E_MISSING_FIELD = 4,       /**< A required field is absent (or null). */
-  CIVIC_E_WRONG_TYPE = 5,          /**< A field has the wrong JSON type. */
-  CIVIC_E_NOT_INTEGER = 6,         /**< A number has a fraction or exponent. */
-  CIVIC_E_NEGATIVE_AMOUNT = 7,     /**< An amount that must be >= 0 is negative. */
-  CIVIC_E_OVERFLOW = 8,            /**< An input or named result falls outside int64. */
-  CIVIC_E_DUPLICATE_ID = 9,        /**< The same id appears twice where ids are unique. */
-  CIVIC_E_OUT_OF_RANGE = 10,       /**< A value lies outside its documented range. */
-  CIVIC_E_UNKNOWN_KIND = 11,       /**< The evaluation kind is not known. */
-  CIVIC_E_IO = 12,                 /**< A file could not be read or written. */
-  CIVIC_E_UNKNOWN_REFERENCE = 13,  /**< A field names something that does not exist. */
-  CIVIC_E_EMPTY = 14,              /**< A string or list that must not be empty is empty. */
+  CIVIC_OK = 0,                 /**< Success. */
+  CIVIC_E_NOMEM = 1,            /**< Memory could not be allocated. */
+  CIVIC_E_INVALID_ARGUMENT = 2, /**< API misuse: a NULL or unusable argument. */
+  CIVIC_E_MALFORMED_JSON =
+      3, /**< The text is not one well-formed JSON object. */
+  CIVIC_E_MISSING_FIELD = 4,   /**< A required field is absent (or null). */
+  CIVIC_E_WRONG_TYPE = 5,      /**< A field has the wrong JSON type. */
+  CIVIC_E_NOT_INTEGER = 6,     /**< A number has a fraction or exponent. */
+  CIVIC_E_NEGATIVE_AMOUNT = 7, /**< An amount that must be >= 0 is negative. */
+  CIVIC_E_OVERFLOW = 8, /**< An input or named result falls outside int64. */
+  CIVIC_E_DUPLICATE_ID =
+      9, /**< The same id appears twice where ids are unique. */
+  CIVIC_E_OUT_OF_RANGE = 10, /**< A value lies outside its documented range. */
+  CIVIC_E_UNKNOWN_KIND = 11, /**< The evaluation kind is not known. */
+  CIVIC_E_IO = 12,           /**< A file could not be read or written. */
+  CIVIC_E_UNKNOWN_REFERENCE =
+      13,             /**< A field names something that does not exist. */
+  CIVIC_E_EMPTY = 14, /**< A string or list that must not be empty is empty. */
   /* 100-199: ledger and journal */
-  CIVIC_E_UNKNOWN_ASSET = 100, /**< The asset is not registered in the ledger. */
-  CIVIC_E_UNKNOWN_ACCOUNT = 101, /**< The account does not exist in the ledger. */
-  CIVIC_E_ASSET_MISMATCH = 102, /**< The transfer's asset differs from an account's asset. */
-  CIVIC_E_AMOUNT_MUST_BE_POSITIVE = 103, /**< A transfer amount must be greater than zero. */
-  CIVIC_E_ACCOUNTS_MUST_BE_DIFFERENT = 104, /**< A transfer must move funds between two different accounts. */
-  CIVIC_E_EXCEEDS_MIN_BALANCE = 105, /**< The transfer would take the debited account below its minimum balance. */
-  CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS = 106, /**< An item with this id already exists with other fields. */
-  CIVIC_E_PENDING_NOT_FOUND = 107, /**< The pending transfer to post or void does not exist. */
-  CIVIC_E_PENDING_ALREADY_POSTED = 108, /**< The pending transfer has already been posted. */
-  CIVIC_E_PENDING_ALREADY_VOIDED = 109, /**< The pending transfer has already been voided. */
-  CIVIC_E_POST_EXCEEDS_PENDING = 110, /**< The amount posted exceeds the pending amount. */
+  CIVIC_E_UNKNOWN_ASSET =
+      100, /**< The asset is not registered in the ledger. */
+  CIVIC_E_UNKNOWN_ACCOUNT =
+      101, /**< The account does not exist in the ledger. */
+  CIVIC_E_ASSET_MISMATCH =
+      102, /**< The transfer's asset differs from an account's asset. */
+  CIVIC_E_AMOUNT_MUST_BE_POSITIVE =
+      103, /**< A transfer amount must be greater than zero. */
+  CIVIC_E_ACCOUNTS_MUST_BE_DIFFERENT =
+      104, /**< A transfer must move funds between two different accounts. */
+  CIVIC_E_EXCEEDS_MIN_BALANCE = 105, /**< The transfer would take the debited
+                                        account below its minimum balance. */
+  CIVIC_E_EXISTS_WITH_DIFFERENT_FIELDS =
+      106, /**< An item with this id already exists with other fields. */
+  CIVIC_E_PENDING_NOT_FOUND =
+      107, /**< The pending transfer to post or void does not exist. */
+  CIVIC_E_PENDING_ALREADY_POSTED =
+      108, /**< The pending transfer has already been posted. */
+  CIVIC_E_PENDING_ALREADY_VOIDED =
+      109, /**< The pending transfer has already been voided. */
+  CIVIC_E_POST_EXCEEDS_PENDING =
+      110, /**< The amount posted exceeds the pending amount. */
   CIVIC_E_INVALID_SCALE = 111, /**< An asset scale must lie between 0 and 18. */
-  CIVIC_E_NOT_PENDING = 112, /**< The transfer named to post or void is not a pending transfer. */
-  CIVIC_E_PENDING_MISMATCH = 113, /**< The accounts or asset given differ from those of the pending transfer. */
-  CIVIC_E_OVERFLOWS_BALANCE = 114, /**< The transfer would take a balance outside the signed 64-bit range. */
-  CIVIC_E_OVERFLOWS_PENDING = 115, /**< The transfer would take a pending total outside the signed 64-bit range. */
-  CIVIC_E_INVALID_MIN_BALANCE = 116, /**< A minimum balance must be zero, negative, or unbounded. */
-  CIVIC_E_JOURNAL_CORRUPT = 120, /**< A journal record fails its checksum or is malformed. */
-  CIVIC_E_JOURNAL_BROKEN_LINK = 121, /**< A journal record does not link to the hash of the record before it. */
-  CIVIC_E_JOURNAL_NOT_A_JOURNAL = 122, /**< The file is not a libcivic journal or has an unsupported version. */
-  CIVIC_E_JOURNAL_TORN_TAIL = 123, /**< The journal ends inside a record left by a crash (opening cuts it). */
-  CIVIC_E_JOURNAL_REPLAY_FAILED = 124, /**< A journal record no longer applies to the state before it. */
-  CIVIC_E_LEDGER_POISONED = 125, /**< An earlier write or sync failed; reopen the ledger. */
-  CIVIC_E_JOURNAL_LOCKED = 126, /**< The journal is open for writing in another process. */
+  CIVIC_E_NOT_PENDING =
+      112, /**< The transfer named to post or void is not a pending transfer. */
+  CIVIC_E_PENDING_MISMATCH = 113,  /**< The accounts or asset given differ from
+                                      those of the pending transfer. */
+  CIVIC_E_OVERFLOWS_BALANCE = 114, /**< The transfer would take a balance
+                                      outside the signed 64-bit range. */
+  CIVIC_E_OVERFLOWS_PENDING = 115, /**< The transfer would take a pending total
+                                      outside the signed 64-bit range. */
+  CIVIC_E_INVALID_MIN_BALANCE =
+      116, /**< A minimum balance must be zero, negative, or unbounded. */
+  CIVIC_E_JOURNAL_CORRUPT =
+      120, /**< A journal record fails its checksum or is malformed. */
+  CIVIC_E_JOURNAL_BROKEN_LINK = 121, /**< A journal record does not link to the
+                                        hash of the record before it. */
+  CIVIC_E_JOURNAL_NOT_A_JOURNAL = 122, /**< The file is not a libcivic journal
+                                          or has an unsupported version. */
+  CIVIC_E_JOURNAL_TORN_TAIL = 123, /**< The journal ends inside a record left by
+                                      a crash (opening cuts it). */
+  CIVIC_E_JOURNAL_REPLAY_FAILED =
+      124, /**< A journal record no longer applies to the state before it. */
+  CIVIC_E_LEDGER_POISONED =
+      125, /**< An earlier write or sync failed; reopen the ledger. */
+  CIVIC_E_JOURNAL_LOCKED =
+      126, /**< The journal is open for writing in another process. */
   /* 200-299: waterfall and settlement */
-  CIVIC_E_NO_CONSENT = 250,      /**< The resident has no consent in force for settlement. */
-  CIVIC_E_PERIOD_CLOSED = 251,   /**< The period was closed; a re-run may not change it. */
-  CIVIC_E_PERIOD_OPEN = 252,     /**< Another period of the resident is still open; close it first. */
-  CIVIC_E_SETTLE_CONFLICT = 253, /**< The plan would undo a payment already made (nothing is paid twice or back). */
+  CIVIC_E_NO_CONSENT =
+      250, /**< The resident has no consent in force for settlement. */
+  CIVIC_E_PERIOD_CLOSED =
+      251, /**< The period was closed; a re-run may not change it. */
+  CIVIC_E_PERIOD_OPEN =
+      252, /**< Another period of the resident is still open; close it first. */
+  CIVIC_E_SETTLE_CONFLICT = 253, /**< The plan would undo a payment already made
+                                    (nothing is paid twice or back). */
   /* 300-399: recalculation */
-  CIVIC_E_BAD_DATE = 300,          /**< A date is not a valid YYYY-MM-DD Gregorian date in 1900..9999. */
-  CIVIC_E_PARAMETER_GAP = 301,     /**< A dated parameter has no value in force for some date it is needed. */
-  CIVIC_E_PARAMETER_OVERLAP = 302, /**< Two periods of a dated parameter start on the same date or are out of order. */
-  CIVIC_E_CYCLIC_RULE = 303,       /**< Scheme rules refer to each other in a cycle. */
-  CIVIC_E_BAD_FORMULA = 304,       /**< A scheme formula cannot be parsed. */
+  CIVIC_E_BAD_DATE = 300, /**< A date is not a valid YYYY-MM-DD Gregorian date
+                             in 1900..9999. */
+  CIVIC_E_PARAMETER_GAP = 301, /**< A dated parameter has no value in force for
+                                  some date it is needed. */
+  CIVIC_E_PARAMETER_OVERLAP = 302, /**< Two periods of a dated parameter start
+                                      on the same date or are out of order. */
+  CIVIC_E_CYCLIC_RULE =
+      303, /**< Scheme rules refer to each other in a cycle. */
+  CIVIC_E_BAD_FORMULA = 304, /**< A scheme formula cannot be parsed. */
   /* 400-499: reward token and voting */
-  CIVIC_E_DUPLICATE_BALLOT = 400,      /**< A voter already cast a ballot in this poll. */
-  CIVIC_E_OVER_CREDITS = 401,          /**< Quadratic votes whose sum of squares exceeds the credits. */
-  CIVIC_E_BALLOT_METHOD_MISMATCH = 402, /**< A ballot carries the other voting method's field. */
-  CIVIC_E_RESERVE_INSUFFICIENT = 403,  /**< A mint would leave outstanding tokens times the rate above the reserve. */
-  CIVIC_E_TASK_STATE = 404,            /**< The task is not in a state that allows this operation. */
-  CIVIC_E_ALREADY_REWARDED = 405,      /**< The commitment was already approved and rewarded once. */
-  CIVIC_E_CAPACITY_FULL = 406,         /**< The task has no free place left. */
-  CIVIC_E_NOT_ENTREPRENEUR = 407,      /**< The payee is not a registered entrepreneur. */
-  CIVIC_E_ENTREPRENEUR_INACTIVE = 408, /**< The entrepreneur is registered but deactivated. */
-  CIVIC_E_TRANSFERS_DISABLED = 409,    /**< Citizen-to-citizen transfers are off by policy. */
-  CIVIC_E_INSUFFICIENT_TOKENS = 410,   /**< The wallet holds fewer unexpired tokens than asked, even counting expired ones. */
-  CIVIC_E_TOKENS_EXPIRED = 411,        /**< Enough tokens only if expired lots still counted. */
-  CIVIC_E_REWARD_CAP = 412,            /**< The reward would exceed the citizen's monthly or yearly cap. */
-  CIVIC_E_POLL_CLOSED = 413,           /**< The poll is closed (or not yet open) for ballots. */
+  CIVIC_E_DUPLICATE_BALLOT =
+      400, /**< A voter already cast a ballot in this poll. */
+  CIVIC_E_OVER_CREDITS =
+      401, /**< Quadratic votes whose sum of squares exceeds the credits. */
+  CIVIC_E_BALLOT_METHOD_MISMATCH =
+      402, /**< A ballot carries the other voting method's field. */
+  CIVIC_E_RESERVE_INSUFFICIENT = 403, /**< A mint would leave outstanding tokens
+                                         times the rate above the reserve. */
+  CIVIC_E_TASK_STATE =
+      404, /**< The task is not in a state that allows this operation. */
+  CIVIC_E_ALREADY_REWARDED =
+      405, /**< The commitment was already approved and rewarded once. */
+  CIVIC_E_CAPACITY_FULL = 406, /**< The task has no free place left. */
+  CIVIC_E_NOT_ENTREPRENEUR =
+      407, /**< The payee is not a registered entrepreneur. */
+  CIVIC_E_ENTREPRENEUR_INACTIVE =
+      408, /**< The entrepreneur is registered but deactivated. */
+  CIVIC_E_TRANSFERS_DISABLED =
+      409, /**< Citizen-to-citizen transfers are off by policy. */
+  CIVIC_E_INSUFFICIENT_TOKENS =
+      410, /**< The wallet holds fewer unexpired tokens than asked, even
+              counting expired ones. */
+  CIVIC_E_TOKENS_EXPIRED =
+      411, /**< Enough tokens only if expired lots still counted. */
+  CIVIC_E_REWARD_CAP =
+      412, /**< The reward would exceed the citizen's monthly or yearly cap. */
+  CIVIC_E_POLL_CLOSED =
+      413, /**< The poll is closed (or not yet open) for ballots. */
   /* 500-599: signatures, keys and privacy */
-  CIVIC_E_SUBJECT_ERASED = 550, /**< The data subject's key was erased (crypto-shredded). */
-  CIVIC_E_SEAL_INVALID = 551,   /**< Sealed data is malformed, tampered with or for another subject. */
-  CIVIC_E_VAULT_CORRUPT = 552,  /**< The key vault file is damaged. */
-  CIVIC_E_SIGNATURE_INVALID = 500, /**< A batch signature does not verify against the signer's key. */
-  CIVIC_E_UNKNOWN_KEY = 501, /**< The signing key is not registered in the ledger. */
-  CIVIC_E_KEY_REVOKED = 502, /**< The signing key was revoked before this batch. */
-  CIVIC_E_INVALID_KEY = 503, /**< A key is not well formed (wrong length or not hex). */
-  CIVIC_E_KEY_EXISTS = 504, /**< A key with this id is already registered with another public key. */
-  CIVIC_E_SIGNATURE_REQUIRED = 505, /**< The ledger's signature policy is on and the batch is unsigned. */
-  CIVIC_E_NOT_OWNER = 506, /**< The signer's institution does not own an account or key the batch debits, creates, registers or revokes. */
+  CIVIC_E_SUBJECT_ERASED =
+      550, /**< The data subject's key was erased (crypto-shredded). */
+  CIVIC_E_SEAL_INVALID = 551,  /**< Sealed data is malformed, tampered with or
+                                  for another subject. */
+  CIVIC_E_VAULT_CORRUPT = 552, /**< The key vault file is damaged. */
+  CIVIC_E_SIGNATURE_INVALID =
+      500, /**< A batch signature does not verify against the signer's key. */
+  CIVIC_E_UNKNOWN_KEY =
+      501, /**< The signing key is not registered in the ledger. */
+  CIVIC_E_KEY_REVOKED =
+      502, /**< The signing key was revoked before this batch. */
+  CIVIC_E_INVALID_KEY =
+      503, /**< A key is not well formed (wrong length or not hex). */
+  CIVIC_E_KEY_EXISTS = 504, /**< A key with this id is already registered with
+                               another public key. */
+  CIVIC_E_SIGNATURE_REQUIRED = 505, /**< The ledger's signature policy is on and
+                                       the batch is unsigned. */
+  CIVIC_E_NOT_OWNER =
+      506, /**< The signer's institution does not own an account or key the
+              batch debits, creates, registers or revokes. */
   CIVIC_STATUS_END_ /**< Not a status; one past the largest number in use. */
 } civic_status;
 

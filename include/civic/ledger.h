@@ -27,7 +27,8 @@ extern "C" {
 /** A ledger: accounts, balances and (optionally) its journal file. */
 typedef struct civic_ledger civic_ledger;
 
-/** A batch under construction: assets, accounts and transfers to post at once. */
+/** A batch under construction: assets, accounts and transfers to post at once.
+ */
 typedef struct civic_batch civic_batch;
 
 /** Marks an account whose balance has no lower limit (an outside party). */
@@ -37,7 +38,8 @@ typedef struct civic_batch civic_batch;
  * Create an in-memory ledger (nothing is written to disk).
  * @param[out] out receives the ledger; free with ::civic_ledger_free.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_new_memory(civic_ledger **out);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_ledger_new_memory(civic_ledger **out);
 
 /**
  * Create a new, empty journal file at @p path and open it.
@@ -108,10 +110,10 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_account(
  * @p effective_time is the caller's time (the core never reads a clock);
  * @p reference is an opaque string kept with the transfer (may be NULL).
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_transfer(
-    civic_batch *batch, const char *id, const char *from, const char *to,
-    int64_t amount, const char *asset, int64_t effective_time,
-    const char *reference);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_batch_add_transfer(civic_batch *batch, const char *id, const char *from,
+                         const char *to, int64_t amount, const char *asset,
+                         int64_t effective_time, const char *reference);
 
 /**
  * Post a batch, all or nothing. Items whose id exists with identical fields
@@ -121,9 +123,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_transfer(
  * @param ledger the ledger (may be shared by threads).
  * @param batch the batch to post; not modified.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_post(civic_ledger *ledger,
-                                                         const civic_batch *batch,
-                                                         uint64_t *position);
+CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_post(
+    civic_ledger *ledger, const civic_batch *batch, uint64_t *position);
 
 /** Current balance of an account. ::CIVIC_E_UNKNOWN_REFERENCE if none. */
 CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_balance(
@@ -133,15 +134,15 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_balance(
  * State hash (BLAKE2b-256 over the canonical state) as 64 lowercase hex
  * characters plus NUL, written into @p hex (at least 65 bytes).
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_state_hash_hex(
-    const civic_ledger *ledger, char *hex);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_ledger_state_hash_hex(const civic_ledger *ledger, char *hex);
 
 /**
  * All balances as JSON `{"accounts": [{"id","asset","balance"}],
  * "state_hash": "<hex>"}`, accounts sorted by id byte-wise.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_balances_json(
-    const civic_ledger *ledger, char **out);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_ledger_balances_json(const civic_ledger *ledger, char **out);
 
 /**
  * Add a pending transfer (phase one of a two-phase transfer): @p amount (> 0)
@@ -149,10 +150,10 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_balances_json(
  * as pending on @p to, but no balance moves until a post.
  * Same parameters and ownership as ::civic_batch_add_transfer.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_pending(
-    civic_batch *batch, const char *id, const char *from, const char *to,
-    int64_t amount, const char *asset, int64_t effective_time,
-    const char *reference);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_batch_add_pending(civic_batch *batch, const char *id, const char *from,
+                        const char *to, int64_t amount, const char *asset,
+                        int64_t effective_time, const char *reference);
 
 /**
  * Add a transfer @p id that posts (completes) the pending transfer
@@ -185,9 +186,9 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_void_pending(
  * signature policy for good (see docs/ledger.md).
  * @return ::CIVIC_E_MALFORMED_JSON if @p data_json is not one JSON object.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_event(
-    civic_batch *batch, const char *id, const char *type, const char *actor,
-    int64_t time, const char *data_json);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_batch_add_event(civic_batch *batch, const char *id, const char *type,
+                      const char *actor, int64_t time, const char *data_json);
 
 /**
  * Sign the batch as institution key @p key_id with an Ed25519 secret key
@@ -196,9 +197,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_add_event(
  * is posted and whenever the journal is verified. Call after the last add.
  * @return ::CIVIC_E_INVALID_KEY for a malformed secret key.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_batch_sign(civic_batch *batch,
-                                                        const char *key_id,
-                                                        const char *secret_key_hex);
+CIVIC_API CIVIC_NODISCARD civic_status civic_batch_sign(
+    civic_batch *batch, const char *key_id, const char *secret_key_hex);
 
 /**
  * The digest an institution signs for @p batch (detached signing, e.g. on a
@@ -239,8 +239,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_batch_set_signature(
  * Make a new Ed25519 key pair as hex (64 and 128 characters).
  * @param[out] public_key_hex, secret_key_hex free both with ::civic_free.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_keypair_new_hex(char **public_key_hex,
-                                                             char **secret_key_hex);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_keypair_new_hex(char **public_key_hex, char **secret_key_hex);
 
 /**
  * Like ::civic_ledger_post_json, but the batch is signed as institution key
@@ -252,17 +252,17 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_post_json_signed(
     const char *secret_key_hex, char **result);
 
 /** Journal position of the last accepted batch (0 when empty). */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_position(
-    const civic_ledger *ledger, uint64_t *position);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_ledger_position(const civic_ledger *ledger, uint64_t *position);
 
 /**
  * Balance of an account as of journal position @p position (the state right
  * after that batch). ::CIVIC_E_OUT_OF_RANGE if @p position is in the future,
  * ::CIVIC_E_UNKNOWN_REFERENCE if the account did not exist then.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_balance_at(
-    const civic_ledger *ledger, const char *account, uint64_t position,
-    int64_t *balance);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_ledger_balance_at(const civic_ledger *ledger, const char *account,
+                        uint64_t position, int64_t *balance);
 
 /**
  * One account as JSON: `{"id","asset","min_balance","balance",
@@ -302,16 +302,16 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_events_json(
  *   journal is bad (the status then names the first failure).
  * @param path the journal file.
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_verify_file(const char *path,
-                                                                char **report);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_ledger_verify_file(const char *path, char **report);
 
 /**
  * Export a journal file as JSON `{"records": [{"position","hash","signer",
  * "batch": {...}}]}` where each batch is in the spec section 9 form (plus
  * "events" and the two-phase fields).
  */
-CIVIC_API CIVIC_NODISCARD civic_status civic_ledger_export_file(const char *path,
-                                                                char **out);
+CIVIC_API CIVIC_NODISCARD civic_status
+civic_ledger_export_file(const char *path, char **out);
 
 #ifdef __cplusplus
 }

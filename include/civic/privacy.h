@@ -68,7 +68,8 @@ CIVIC_API const char *civic_vault_errmsg(const civic_vault *vault);
  * @param plaintext NUL-terminated UTF-8 text.
  * @param[out] sealed receives the sealed text; free with ::civic_free.
  * @return ::CIVIC_OK, ::CIVIC_E_SUBJECT_ERASED (no new data for an erased
- *         subject), ::CIVIC_E_IO, ::CIVIC_E_NOMEM or ::CIVIC_E_INVALID_ARGUMENT.
+ *         subject), ::CIVIC_E_IO, ::CIVIC_E_NOMEM or
+ * ::CIVIC_E_INVALID_ARGUMENT.
  */
 CIVIC_API CIVIC_NODISCARD civic_status civic_vault_seal(civic_vault *vault,
                                                         const char *subject,
@@ -107,7 +108,8 @@ CIVIC_API CIVIC_NODISCARD civic_status civic_vault_erase(civic_vault *vault,
  * @param subject the subject id.
  * @return 1 if it has one, 0 if it has none or was erased.
  */
-CIVIC_API int civic_vault_has_key(const civic_vault *vault, const char *subject);
+CIVIC_API int civic_vault_has_key(const civic_vault *vault,
+                                  const char *subject);
 
 #ifdef __cplusplus
 }
