@@ -36,6 +36,7 @@
 #include "diag.h"
 #include "json.h"
 #include "ledger_internal.h"
+#include "text.h"
 
 #define SETTLE_ID_MAX 64
 #define SETTLE_KEY_MAX 384
@@ -1627,55 +1628,10 @@ done:
 /* "EUR 1234.56": the same form as the waterfall's explanation and the token
  * demo, so one `civic demo` reads alike throughout. */
 civic_status civic_settle_format_eur(int64_t cents, char *buf, size_t cap) {
-  uint64_t mag;
   if (buf == NULL || cap < 32)
     return CIVIC_E_INVALID_ARGUMENT;
-  /* Magnitude via unsigned arithmetic so INT64_MIN does not overflow. */
-  mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-  snprintf(buf, cap, "EUR %s%llu.%02u", cents < 0 ? "-" : "",
-           (unsigned long long)(mag / 100), (unsigned)(mag % 100));
+  civic_text_eur(buf, cap, cents);
   return CIVIC_OK;
-}
-
-typedef struct text_buf {
-  char *data;
-  size_t len, cap;
-  bool failed;
-} text_buf;
-
-static void tb_add(text_buf *tb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void tb_add(text_buf *tb, const char *fmt, ...) {
-  va_list ap;
-  int n;
-  if (tb->failed)
-    return;
-  for (;;) {
-    size_t room = tb->cap - tb->len;
-    va_start(ap, fmt);
-    n = vsnprintf(tb->data ? tb->data + tb->len : NULL, tb->data ? room : 0,
-                  fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-      tb->failed = true;
-      return;
-    }
-    if (tb->data != NULL && (size_t)n < room) {
-      tb->len += (size_t)n;
-      return;
-    }
-    {
-      size_t cap = (tb->cap ? tb->cap * 2 : 1024) + (size_t)n;
-      char *grown = realloc(tb->data, cap);
-      if (grown == NULL) {
-        tb->failed = true;
-        return;
-      }
-      tb->data = grown;
-      tb->cap = cap;
-    }
-  }
 }
 
 static const char *eur(char *buf, const json_t *obj, const char *key) {
@@ -1689,24 +1645,24 @@ static const char *str_of(const json_t *obj, const char *key) {
   return s ? s : "?";
 }
 
-static void text_incomes(text_buf *tb, const json_t *res) {
+static void text_incomes(civic_text *tb, const json_t *res) {
   const json_t *incomes = json_object_get(res, "incomes");
   char a[32], b[32];
   size_t i;
   for (i = 0; i < json_array_size(incomes); i++) {
     const json_t *in = json_array_get(incomes, i);
     const char *earmark = json_string_value(json_object_get(in, "earmark"));
-    tb_add(tb, "  in   %-14s %14s from %s%s%s", str_of(in, "id"),
-           eur(a, in, "received"), str_of(in, "payer"),
-           earmark ? ", earmarked " : "", earmark ? earmark : "");
+    civic_text_add(tb, "  in   %-14s %14s from %s%s%s", str_of(in, "id"),
+                   eur(a, in, "received"), str_of(in, "payer"),
+                   earmark ? ", earmarked " : "", earmark ? earmark : "");
     if (data_int(in, "received") < data_int(in, "expected"))
-      tb_add(tb, " (expected %s by day %lld)", eur(b, in, "expected"),
-             (long long)data_int(in, "expected_day"));
-    tb_add(tb, "\n");
+      civic_text_add(tb, " (expected %s by day %lld)", eur(b, in, "expected"),
+                     (long long)data_int(in, "expected_day"));
+    civic_text_add(tb, "\n");
   }
 }
 
-static void text_obligations(text_buf *tb, const json_t *res) {
+static void text_obligations(civic_text *tb, const json_t *res) {
   const json_t *obls = json_object_get(res, "obligations");
   char a[32], b[32];
   size_t i;
@@ -1714,72 +1670,73 @@ static void text_obligations(text_buf *tb, const json_t *res) {
     const json_t *o = json_array_get(obls, i);
     int64_t earm = data_int(o, "paid_earmarked"), cov = data_int(o, "covered");
     int64_t unpaid = data_int(o, "unpaid");
-    tb_add(tb, "  out  %-14s %14s to %s, due day %lld", str_of(o, "id"),
-           eur(a, o, "paid_to_payee"), str_of(o, "payee"),
-           (long long)data_int(o, "due_day"));
+    civic_text_add(tb, "  out  %-14s %14s to %s, due day %lld", str_of(o, "id"),
+                   eur(a, o, "paid_to_payee"), str_of(o, "payee"),
+                   (long long)data_int(o, "due_day"));
     if (earm > 0)
-      tb_add(tb, "; %s from earmark", eur(b, o, "paid_earmarked"));
+      civic_text_add(tb, "; %s from earmark", eur(b, o, "paid_earmarked"));
     if (cov > 0)
-      tb_add(tb, "; %s %s by fund", eur(b, o, "covered"),
-             json_is_true(json_object_get(res, "closed")) ? "advanced"
-                                                          : "bridged");
+      civic_text_add(tb, "; %s %s by fund", eur(b, o, "covered"),
+                     json_is_true(json_object_get(res, "closed")) ? "advanced"
+                                                                  : "bridged");
     if (unpaid > 0)
-      tb_add(tb, "; %s UNPAID (arrears)", eur(b, o, "unpaid"));
-    tb_add(tb, "\n");
+      civic_text_add(tb, "; %s UNPAID (arrears)", eur(b, o, "unpaid"));
+    civic_text_add(tb, "\n");
   }
 }
 
-static void text_tail(text_buf *tb, const json_t *res) {
+static void text_tail(civic_text *tb, const json_t *res) {
   char a[32], b[32], c[32], e[32];
   const json_t *bridge = json_object_get(res, "bridge");
   const json_t *flags = json_object_get(res, "flags");
   const json_t *alerts = json_object_get(res, "alerts");
   size_t i;
   if (data_int(res, "recovery") > 0 || data_int(res, "receivable_before") > 0)
-    tb_add(tb, "  out  %-14s %14s repays earlier advances (owed %s before)\n",
-           "recovery", eur(a, res, "recovery"),
-           eur(b, res, "receivable_before"));
-  tb_add(tb, "  out  %-14s %14s to the resident (%s", "living",
-         eur(a, res, "living_paid"), str_of(res, "allowance_mode"));
+    civic_text_add(
+        tb, "  out  %-14s %14s repays earlier advances (owed %s before)\n",
+        "recovery", eur(a, res, "recovery"), eur(b, res, "receivable_before"));
+  civic_text_add(tb, "  out  %-14s %14s to the resident (%s", "living",
+                 eur(a, res, "living_paid"), str_of(res, "allowance_mode"));
   if (data_int(res, "living_paid") != data_int(res, "living_allowance"))
-    tb_add(tb, "; %s due this period", eur(b, res, "living_allowance"));
+    civic_text_add(tb, "; %s due this period", eur(b, res, "living_allowance"));
   if (data_int(res, "top_up") > 0)
-    tb_add(tb, "; fund top-up %s", eur(c, res, "top_up"));
-  tb_add(tb, ")\n");
+    civic_text_add(tb, "; fund top-up %s", eur(c, res, "top_up"));
+  civic_text_add(tb, ")\n");
   if (data_int(res, "to_buffer") != 0 || data_int(res, "buffer_before") != 0 ||
       data_int(res, "true_up") != 0)
-    tb_add(tb, "  buffer %s -> %s%s\n", eur(a, res, "buffer_before"),
-           eur(b, json_object_get(res, "balances"), "buffer"),
-           data_int(res, "true_up") > 0 ? " (paid out at review)" : "");
+    civic_text_add(tb, "  buffer %s -> %s%s\n", eur(a, res, "buffer_before"),
+                   eur(b, json_object_get(res, "balances"), "buffer"),
+                   data_int(res, "true_up") > 0 ? " (paid out at review)" : "");
   if (json_is_true(json_object_get(res, "closed")))
-    tb_add(tb,
-           "  fund bridged %s, repaid %s from income; advance %s, owes %s\n",
-           eur(a, bridge, "drawn"), eur(b, bridge, "repaid"),
-           eur(c, res, "advance"), eur(e, res, "receivable_after"));
+    civic_text_add(
+        tb, "  fund bridged %s, repaid %s from income; advance %s, owes %s\n",
+        eur(a, bridge, "drawn"), eur(b, bridge, "repaid"),
+        eur(c, res, "advance"), eur(e, res, "receivable_after"));
   else
-    tb_add(tb,
-           "  fund bridged %s, repaid %s so far; open bridge %s (period "
-           "open)\n",
-           eur(a, bridge, "drawn"), eur(b, bridge, "repaid"),
-           eur(c, bridge, "open"));
+    civic_text_add(
+        tb,
+        "  fund bridged %s, repaid %s so far; open bridge %s (period "
+        "open)\n",
+        eur(a, bridge, "drawn"), eur(b, bridge, "repaid"),
+        eur(c, bridge, "open"));
   for (i = 0; i < json_array_size(alerts); i++) {
     const json_t *al = json_array_get(alerts, i);
-    tb_add(tb, "  ALERT income %s: %s missing since day %lld\n",
-           str_of(al, "income"), eur(a, al, "missing"),
-           (long long)data_int(al, "expected_day"));
+    civic_text_add(tb, "  ALERT income %s: %s missing since day %lld\n",
+                   str_of(al, "income"), eur(a, al, "missing"),
+                   (long long)data_int(al, "expected_day"));
   }
   if (json_array_size(flags) > 0) {
-    tb_add(tb, "  FLAGGED:");
+    civic_text_add(tb, "  FLAGGED:");
     for (i = 0; i < json_array_size(flags); i++)
-      tb_add(tb, " %s", json_string_value(json_array_get(flags, i)));
-    tb_add(tb, "\n");
+      civic_text_add(tb, " %s", json_string_value(json_array_get(flags, i)));
+    civic_text_add(tb, "\n");
   }
 }
 
 civic_status civic_settle_statement_text(civic_ctx *ctx,
                                          const char *result_json, char **text) {
   civic_diag *d = diag_of(ctx);
-  text_buf tb = {NULL, 0, 0, false};
+  civic_text tb = {0};
   json_t *res = NULL;
   char a[32];
   civic_status st;
@@ -1790,11 +1747,11 @@ civic_status civic_settle_statement_text(civic_ctx *ctx,
   st = civic_json_parse(d, result_json, strlen(result_json), &res);
   if (st != CIVIC_OK)
     return st;
-  tb_add(&tb, "%s, period %s, day %lld%s: received %s\n",
-         str_of(res, "resident"), str_of(res, "period"),
-         (long long)data_int(res, "as_of"),
-         json_is_true(json_object_get(res, "closed")) ? " (closed)" : "",
-         eur(a, res, "received_total"));
+  civic_text_add(
+      &tb, "%s, period %s, day %lld%s: received %s\n", str_of(res, "resident"),
+      str_of(res, "period"), (long long)data_int(res, "as_of"),
+      json_is_true(json_object_get(res, "closed")) ? " (closed)" : "",
+      eur(a, res, "received_total"));
   text_incomes(&tb, res);
   text_obligations(&tb, res);
   text_tail(&tb, res);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "waterfall_internal.h"
 
 typedef struct rule_info {
@@ -120,112 +121,70 @@ civic_status wf_trace_to_json(civic_diag *d, const civic_waterfall_result *r,
 
 /* ---- plain text ---- */
 
-typedef struct text_buf {
-  char *data;
-  size_t len, cap;
-  bool failed;
-} text_buf;
-
-static void put(text_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void put(text_buf *b, const char *fmt, ...) {
-  va_list ap;
-  int n;
-  if (b->failed)
-    return;
-  for (;;) {
-    size_t room = b->cap - b->len;
-    va_start(ap, fmt);
-    n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-      b->failed = true;
-      return;
-    }
-    if ((size_t)n < room) {
-      b->len += (size_t)n;
-      return;
-    }
-    {
-      size_t cap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
-      char *p = realloc(b->data, cap);
-      if (p == NULL) {
-        b->failed = true;
-        return;
-      }
-      b->data = p;
-      b->cap = cap;
-    }
-  }
-}
-
 /* Minor units as "EUR 1234.56" (the waterfall's amounts are cents). */
-static const char *money(char *buf, size_t cap, int64_t v) {
-  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  snprintf(buf, cap, "%sEUR %llu.%02llu", v < 0 ? "-" : "",
-           (unsigned long long)(u / 100), (unsigned long long)(u % 100));
-  return buf;
-}
+#define M(k, v) civic_text_eur(mb[k], sizeof mb[k], (v))
 
-#define M(k, v) money(mb[k], sizeof mb[k], (v))
-
-static void explain_pro_rata(text_buf *b, const wf_trace_entry *e,
+static void explain_pro_rata(civic_text *b, const wf_trace_entry *e,
                              const char *pool) {
   char mb[5][40];
   if (!e->pro_rata)
     return;
-  put(b,
+  civic_text_add(
+      b,
       "    Pro-rata share: %s had only %s for the %s due at priority %lld, so "
       "it was shared in proportion to what each obligation still needed (this "
       "one %s).",
       pool, M(0, e->level_pay), M(1, e->level_need), (long long)e->priority,
       M(2, e->claim));
   if (e->extra_unit)
-    put(b, " It received one extra cent because its remainder was among the "
+    civic_text_add(
+        b, " It received one extra cent because its remainder was among the "
            "largest (equal remainders go to the id that sorts first).");
-  put(b, "\n");
+  civic_text_add(b, "\n");
 }
 
-static void explain_entry(text_buf *b, const civic_waterfall_result *r,
+static void explain_entry(civic_text *b, const civic_waterfall_result *r,
                           const wf_trace_entry *e) {
   char mb[5][40];
   const civic_waterfall_plan *s = &r->snap;
   const char *cat = e->category >= 0 ? r->category_names[e->category] : "";
   switch ((wf_rule)e->rule) {
   case WF_RULE_EARMARKED_INCOME:
-    put(b, "  Income '%s' (%s) is earmarked for %s.\n", income_id(r, e->income),
-        M(0, e->amount), cat);
+    civic_text_add(b, "  Income '%s' (%s) is earmarked for %s.\n",
+                   income_id(r, e->income), M(0, e->amount), cat);
     break;
   case WF_RULE_EARMARK:
-    put(b, "  %s of the money earmarked for %s paid '%s' (priority %lld).\n",
+    civic_text_add(
+        b, "  %s of the money earmarked for %s paid '%s' (priority %lld).\n",
         M(0, e->amount), cat, obligation_id(r, e->obligation),
         (long long)e->priority);
     explain_pro_rata(b, e, "the earmarked money");
     break;
   case WF_RULE_EARMARK_UNUSED:
-    put(b,
-        "  %s earmarked for %s was not needed for %s and joined the "
-        "general pool.\n",
-        M(0, e->amount), cat, cat);
+    civic_text_add(b,
+                   "  %s earmarked for %s was not needed for %s and joined the "
+                   "general pool.\n",
+                   M(0, e->amount), cat, cat);
     break;
   case WF_RULE_OPENING_BALANCE:
-    put(b, "  The opening balance of %s joined the general pool.\n",
-        M(0, e->amount));
+    civic_text_add(b, "  The opening balance of %s joined the general pool.\n",
+                   M(0, e->amount));
     break;
   case WF_RULE_GENERAL_INCOME:
-    put(b, "  Income '%s' (%s) joined the general pool.\n",
-        income_id(r, e->income), M(0, e->amount));
+    civic_text_add(b, "  Income '%s' (%s) joined the general pool.\n",
+                   income_id(r, e->income), M(0, e->amount));
     break;
   case WF_RULE_PRIORITY:
-    put(b,
-        "  %s from the general pool paid '%s' (priority %lld; lower "
-        "priorities are paid first).\n",
-        M(0, e->amount), obligation_id(r, e->obligation),
-        (long long)e->priority);
+    civic_text_add(b,
+                   "  %s from the general pool paid '%s' (priority %lld; lower "
+                   "priorities are paid first).\n",
+                   M(0, e->amount), obligation_id(r, e->obligation),
+                   (long long)e->priority);
     explain_pro_rata(b, e, "the general pool");
     break;
   case WF_RULE_RECOVERY:
-    put(b,
+    civic_text_add(
+        b,
         "  %s went to the municipality to pay back what you owe (%s "
         "before; at most %s per period, and never taking your living "
         "allowance below %s).\n",
@@ -233,29 +192,34 @@ static void explain_entry(text_buf *b, const civic_waterfall_result *r,
         M(3, s->living_floor));
     break;
   case WF_RULE_LIVING_ALLOWANCE:
-    put(b, "  %s is left for you as living allowance.\n", M(0, e->amount));
+    civic_text_add(b, "  %s is left for you as living allowance.\n",
+                   M(0, e->amount));
     break;
   case WF_RULE_GUARANTEE:
-    put(b,
+    civic_text_add(
+        b,
         "  %s still due on '%s' is paid by the municipal guarantee fund, "
         "because it is a guaranteed obligation. This is an advance you "
         "owe the municipality.\n",
         M(0, e->amount), obligation_id(r, e->obligation));
     break;
   case WF_RULE_ARREARS:
-    put(b, "  %s of '%s' stays unpaid (arrears): it is not guaranteed.\n",
+    civic_text_add(
+        b, "  %s of '%s' stays unpaid (arrears): it is not guaranteed.\n",
         M(0, e->amount), obligation_id(r, e->obligation));
     break;
   case WF_RULE_FLOOR:
-    put(b,
+    civic_text_add(
+        b,
         "  The guarantee fund adds %s so that your living allowance "
         "reaches the protected floor of %s. This is an advance you owe "
         "the municipality.\n",
         M(0, e->amount), M(1, s->living_floor));
     break;
   case WF_RULE_ADVANCE:
-    put(b, "  The guarantee fund advanced %s in total this period.\n",
-        M(0, e->amount));
+    civic_text_add(b,
+                   "  The guarantee fund advanced %s in total this period.\n",
+                   M(0, e->amount));
     break;
   case WF_RULE_COUNT_:
     break;
@@ -275,19 +239,23 @@ static const char *const STEP_TITLES[8] = {
 
 /* Step 4 leaves no trace entry when nothing was recovered; a resident who
  * owes money still deserves to know why none was taken. */
-static void explain_no_recovery(text_buf *b, const civic_waterfall_result *r) {
+static void explain_no_recovery(civic_text *b,
+                                const civic_waterfall_result *r) {
   char mb[5][40];
   const civic_waterfall_plan *s = &r->snap;
   if (r->out.recovery != 0 || s->receivable_outstanding == 0)
     return;
-  put(b, "%s\n", "Step 4 - recovery of what you owe the municipality:");
+  civic_text_add(b, "%s\n",
+                 "Step 4 - recovery of what you owe the municipality:");
   if (s->recovery_cap == 0)
-    put(b,
+    civic_text_add(
+        b,
         "  Nothing was recovered of the %s you owe: the recovery cap is "
         "zero.\n",
         M(0, s->receivable_outstanding));
   else
-    put(b,
+    civic_text_add(
+        b,
         "  Nothing was recovered of the %s you owe, because what was left "
         "was not above the protected living floor of %s.\n",
         M(0, s->receivable_outstanding), M(1, s->living_floor));
@@ -295,26 +263,27 @@ static void explain_no_recovery(text_buf *b, const civic_waterfall_result *r) {
 
 civic_status wf_explain_text(civic_diag *d, const civic_waterfall_result *r,
                              char **out) {
-  text_buf b = {0};
+  civic_text b = {0};
   char mb[5][40];
   int step = 0;
   size_t i;
 
-  put(&b, "Waterfall for this period (amounts in EUR):\n");
+  civic_text_add(&b, "Waterfall for this period (amounts in EUR):\n");
   for (i = 0; i < r->trace.count; i++) {
     const wf_trace_entry *e = &r->trace.entries[i];
     int s = wf_rule_step((wf_rule)e->rule);
     if (step < 4 && s > 4)
       explain_no_recovery(&b, r);
     if (s != step) {
-      put(&b, "%s\n", STEP_TITLES[s]);
+      civic_text_add(&b, "%s\n", STEP_TITLES[s]);
       step = s;
     }
     explain_entry(&b, r, e);
   }
   if (step < 4)
     explain_no_recovery(&b, r);
-  put(&b,
+  civic_text_add(
+      &b,
       "Summary: living allowance %s (of which top-up %s); recovered %s; "
       "advanced %s; you now owe the municipality %s.\n",
       M(0, r->out.living_allowance), M(1, r->out.top_up), M(2, r->out.recovery),
