@@ -37,3 +37,12 @@ cmake --build "$work/build" >/dev/null
 LD_LIBRARY_PATH=$libdir "$work/build/consumer"
 "$work/build/consumer_static"
 echo "consumer: pkg-config and find_package builds ran"
+
+# The integration guide's first program, exactly as printed there, builds
+# and runs against the installed tree (so the guide cannot drift).
+awk '/^```c$/{on=1; next} /^```$/{if(on) exit} on' "$src/docs/integration.md" > "$work/first.c"
+cc "${san[@]}" -Wall -Werror -o "$work/first" "$work/first.c" \
+  $(pkg-config "${pcflags[@]}" --cflags civic) $(pkg-config "${pcflags[@]}" --libs civic)
+out=$(LD_LIBRARY_PATH=$libdir "$work/first")
+[ "$out" = '{"gross":25000,"net":24625,"fee":375}' ] || { echo "guide program printed: $out" >&2; exit 1; }
+echo "consumer: the integration guide's first program builds and prints $out"
