@@ -148,6 +148,15 @@ typedef struct obligation {
   bool guaranteed;
 } obligation;
 
+/* A correction from recalculation (docs/recalc.md): amount > 0 is an
+ * underpayment the payer pays now, amount < 0 an overpayment the resident
+ * owes back. `corrects` is borrowed from the plan's JSON. */
+typedef struct correction {
+  const char *id, *payer, *reason;
+  int64_t amount;
+  const json_t *corrects;
+} correction;
+
 typedef struct plan {
   json_t *root;
   const char *resident, *period, *fund, *actor;
@@ -157,6 +166,8 @@ typedef struct plan {
   size_t nincomes;
   obligation *obligations;
   size_t nobligations;
+  correction *corrections;
+  size_t ncorrections;
   int64_t living_floor, recovery_cap, advance_cap, fixed_allowance;
   bool floor_guaranteed, has_cap, fixed, review;
   int64_t payout_days[SETTLE_MAX_DAYS];
@@ -169,6 +180,7 @@ static void plan_free(plan *p) {
     free(p->incomes[i].receipts);
   free(p->incomes);
   free(p->obligations);
+  free(p->corrections);
   json_decref(p->root);
   memset(p, 0, sizeof *p);
 }
@@ -304,6 +316,109 @@ static civic_status parse_obligations(civic_diag *d, plan *p) {
   return CIVIC_OK;
 }
 
+static civic_status parse_corrects(civic_diag *d, const json_t *o,
+                                   const char *where, correction *c) {
+  char path[160];
+  json_t *arr;
+  size_t i;
+  civic_status st = civic_json_array(d, o, where, "corrects", &arr);
+  if (st != CIVIC_OK)
+    return st;
+  civic_json_path(path, sizeof path, where, "corrects");
+  if (json_array_size(arr) == 0)
+    return civic_diag_set(d, CIVIC_E_EMPTY,
+                          "%s: must name at least one payment", path);
+  for (i = 0; i < json_array_size(arr); i++) {
+    const char *s = json_string_value(json_array_get(arr, i));
+    if (s == NULL)
+      return civic_diag_set(d, CIVIC_E_WRONG_TYPE, "%s[%zu]: must be a string",
+                            path, i);
+    if (s[0] == '\0')
+      return civic_diag_set(d, CIVIC_E_EMPTY, "%s[%zu]: must not be empty",
+                            path, i);
+  }
+  c->corrects = arr;
+  return CIVIC_OK;
+}
+
+/* A correction's payer must be an outside party: money between the
+ * resident's own accounts or the fund would bypass the settlement's flows. */
+static bool is_own_account(const plan *p, const char *name) {
+  static const char *const kinds[] = {"escrow", "buffer", "receivable", "bank"};
+  char own[SETTLE_KEY_MAX];
+  size_t i;
+  if (strcmp(name, p->fund) == 0)
+    return true;
+  for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    account_id(own, sizeof own, kinds[i], p->resident);
+    if (strcmp(name, own) == 0)
+      return true;
+  }
+  return false;
+}
+
+static civic_status parse_correction(civic_diag *d, const json_t *o,
+                                     const char *where, plan *p, size_t i) {
+  char idwhere[96];
+  correction *c = &p->corrections[i];
+  size_t j;
+  civic_status st = civic_json_string(d, o, where, "id", true, &c->id);
+  if (st != CIVIC_OK)
+    return st;
+  civic_json_path(idwhere, sizeof idwhere, where, "id");
+  if ((st = check_id(d, idwhere, c->id)) != CIVIC_OK)
+    return st;
+  for (j = 0; j < i; j++)
+    if (strcmp(p->corrections[j].id, c->id) == 0)
+      return civic_diag_set(d, CIVIC_E_DUPLICATE_ID,
+                            "%s: id '%s' appears twice", idwhere, c->id);
+  /* -INT64_MAX, so that the amount owed back (-amount) always fits. */
+  if ((st = civic_json_string(d, o, where, "payer", true, &c->payer)) !=
+          CIVIC_OK ||
+      (st = civic_json_int(d, o, where, "amount", -INT64_MAX, INT64_MAX,
+                           &c->amount)) != CIVIC_OK ||
+      (st = civic_json_string(d, o, where, "reason", true, &c->reason)) !=
+          CIVIC_OK)
+    return st;
+  if (is_own_account(p, c->payer))
+    return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE,
+                          "%s.payer: '%s' is the resident's or the fund's own "
+                          "account, not a paying agency",
+                          where, c->payer);
+  if (c->amount == 0)
+    return civic_diag_set(d, CIVIC_E_OUT_OF_RANGE,
+                          "%s.amount: must not be 0 (> 0 underpayment, < 0 "
+                          "overpayment)",
+                          where);
+  return parse_corrects(d, o, where, c);
+}
+
+/* Optional: the period's corrections from recalculation. */
+static civic_status parse_corrections(civic_diag *d, plan *p) {
+  char where[64];
+  json_t *arr;
+  size_t i;
+  civic_status st;
+  if (!civic_json_has(p->root, "corrections"))
+    return CIVIC_OK;
+  if ((st = civic_json_array(d, p->root, "", "corrections", &arr)) != CIVIC_OK)
+    return st;
+  p->ncorrections = json_array_size(arr);
+  p->corrections =
+      calloc(p->ncorrections ? p->ncorrections : 1, sizeof(correction));
+  if (p->corrections == NULL)
+    return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
+  for (i = 0; i < p->ncorrections; i++) {
+    if ((st = civic_json_element_object(d, arr, "corrections", i)) != CIVIC_OK)
+      return st;
+    civic_json_index_path(where, sizeof where, "corrections", i);
+    if ((st = parse_correction(d, json_array_get(arr, i), where, p, i)) !=
+        CIVIC_OK)
+      return st;
+  }
+  return CIVIC_OK;
+}
+
 static civic_status parse_payout_days(civic_diag *d, plan *p,
                                       const json_t *pol) {
   const char *payout;
@@ -416,6 +531,7 @@ static civic_status parse_plan(civic_diag *d, const char *text, plan *p) {
                        &p->fund)) != CIVIC_OK ||
       (st = parse_incomes(d, p)) != CIVIC_OK ||
       (st = parse_obligations(d, p)) != CIVIC_OK ||
+      (st = parse_corrections(d, p)) != CIVIC_OK ||
       (st = parse_policy(d, p)) != CIVIC_OK)
     return st;
   return CIVIC_OK;
@@ -723,6 +839,8 @@ typedef struct run {
   int64_t opening, receivable_before, buffer_before, received_total;
   int64_t buffer_now; /* the buffer's balance before this run */
   int64_t living_rem, living, buffer_net, room, advance;
+  /* Corrections: paid to the resident now, and booked as owed back. */
+  int64_t corrections_paid, corrections_owed;
   flow *pay; /* one per obligation */
   flow fixed[F_FIXED_COUNT];
   json_t *posted, *flags, *alerts, *event_data;
@@ -1006,6 +1124,19 @@ static civic_status add_accounts(civic_diag *d, const civic_ledger *ledger,
       st = add_account_if_missing(d, r, ledger, p->obligations[i].payee,
                                   CIVIC_NO_MIN_BALANCE);
   }
+  for (i = 0; i < p->ncorrections && st == CIVIC_OK; i++) {
+    const char *payer = p->corrections[i].payer;
+    size_t j;
+    bool seen = false;
+    for (j = 0; j < p->nincomes; j++)
+      seen = seen || strcmp(p->incomes[j].payer, payer) == 0;
+    for (j = 0; j < p->nobligations; j++)
+      seen = seen || strcmp(p->obligations[j].payee, payer) == 0;
+    for (j = 0; j < i; j++)
+      seen = seen || strcmp(p->corrections[j].payer, payer) == 0;
+    if (!seen)
+      st = add_account_if_missing(d, r, ledger, payer, CIVIC_NO_MIN_BALANCE);
+  }
   return st;
 }
 
@@ -1046,6 +1177,68 @@ static civic_status add_receipts(civic_diag *d, const civic_ledger *ledger,
     }
   }
   return CIVIC_OK;
+}
+
+/* Where a correction's money goes. An underpayment is paid by the payer
+ * straight to the resident's bank account: it belongs to a period already
+ * settled, so it must not reopen that period's waterfall. An overpayment is
+ * owed back: the fund refunds the payer on the resident's behalf and books
+ * it as receivable, which the waterfall's recovery step of later periods
+ * repays (within recovery_cap, never below the living floor). */
+static void correction_route(const run *r, const correction *c,
+                             const char **from, const char **to,
+                             int64_t *amount) {
+  if (c->amount > 0) {
+    *from = c->payer;
+    *to = r->bank;
+    *amount = c->amount;
+  } else {
+    *from = r->recv;
+    *to = c->payer;
+    *amount = -c->amount;
+  }
+}
+
+static void correction_id(char *buf, size_t cap, const plan *p,
+                          const correction *c) {
+  snprintf(buf, cap, "settle/%s/%s/correction/%s", p->resident, p->period,
+           c->id);
+}
+
+/* Each correction is posted once under an id made of its own; one already
+ * posted must not have changed. The reference carries the reason. */
+static civic_status add_corrections(civic_diag *d, const civic_ledger *ledger,
+                                    run *r) {
+  const plan *p = &r->p;
+  size_t i;
+  civic_status st = CIVIC_OK;
+  for (i = 0; i < p->ncorrections && st == CIVIC_OK; i++) {
+    const correction *c = &p->corrections[i];
+    char id[SETTLE_KEY_MAX], *ref;
+    const char *from, *to;
+    int64_t amount;
+    civic_transfer_view tv;
+    size_t cap;
+    correction_id(id, sizeof id, p, c);
+    correction_route(r, c, &from, &to, &amount);
+    if (civic_ledger_transfer_find(ledger, id, &tv) == CIVIC_OK) {
+      if (tv.amount != amount || strcmp(tv.from, from) != 0 ||
+          strcmp(tv.to, to) != 0)
+        return civic_diag_set(d, CIVIC_E_SETTLE_CONFLICT,
+                              "corrections[%zu]: correction %s was posted as "
+                              "%lld from %s to %s",
+                              i, c->id, (long long)tv.amount, tv.from, tv.to);
+      continue;
+    }
+    cap = strlen(c->id) + strlen(c->reason) + 16;
+    ref = malloc(cap);
+    if (ref == NULL)
+      return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory");
+    snprintf(ref, cap, "correction %s: %s", c->id, c->reason);
+    st = add_transfer(d, r, id, from, to, amount, r->time, ref);
+    free(ref);
+  }
+  return st;
 }
 
 static civic_status add_flows(civic_diag *d, run *r) {
@@ -1227,6 +1420,27 @@ static json_t *result_obligations(const run *r) {
   return arr;
 }
 
+static json_t *result_corrections(const run *r) {
+  json_t *arr = json_array();
+  size_t i;
+  for (i = 0; arr && i < r->p.ncorrections; i++) {
+    const correction *c = &r->p.corrections[i];
+    char id[SETTLE_KEY_MAX];
+    const char *from, *to;
+    int64_t amount;
+    correction_id(id, sizeof id, &r->p, c);
+    correction_route(r, c, &from, &to, &amount);
+    json_array_append_new(
+        arr,
+        json_pack("{s:s,s:s,s:I,s:s,s:O,s:s,s:s,s:s,s:s}", "id", c->id, "payer",
+                  c->payer, "amount", (json_int_t)c->amount, "reason",
+                  c->reason, "corrects", c->corrects, "settled",
+                  c->amount > 0 ? "paid_to_resident" : "booked_as_receivable",
+                  "transfer", id, "from", from, "to", to));
+  }
+  return arr;
+}
+
 static json_t *result_balances(const civic_ledger *ledger, const run *r) {
   return json_pack("{s:I,s:I,s:I,s:I}", "escrow",
                    (json_int_t)balance_or_zero(ledger, r->escrow), "buffer",
@@ -1262,7 +1476,8 @@ static civic_status build_result(civic_diag *d, const civic_ledger *ledger,
       (json_int_t)(r->closed ? r->advance : advance_if_closed),
       "receivable_after",
       (json_int_t)(r->receivable_before - f[F_RECOVER].target +
-                   (r->closed ? r->advance : advance_if_closed)),
+                   (r->closed ? r->advance : advance_if_closed) +
+                   r->corrections_owed),
       "advance_room", (json_int_t)(r->p.has_cap ? r->room : -1), "bridge",
       "drawn", (json_int_t)f[F_BRIDGE].target, "repaid",
       (json_int_t)f[F_REPAY].target, "open",
@@ -1270,6 +1485,18 @@ static civic_status build_result(civic_diag *d, const civic_ledger *ledger,
                    f[F_ADVANCE].target),
       "flags", r->flags, "alerts", r->alerts, "posted", r->posted, "balances",
       result_balances(ledger, r));
+  /* Added apart: json_pack takes a limited number of arguments well. */
+  if (res != NULL &&
+      (json_object_set_new(res, "corrections", result_corrections(r)) != 0 ||
+       json_object_set_new(res, "corrections_paid",
+                           json_integer((json_int_t)r->corrections_paid)) !=
+           0 ||
+       json_object_set_new(res, "corrections_owed",
+                           json_integer((json_int_t)r->corrections_owed)) !=
+           0)) {
+    json_decref(res);
+    res = NULL;
+  }
   if (res == NULL)
     return civic_diag_set(d, CIVIC_E_NOMEM, "out of memory building result");
   if (result_json != NULL) {
@@ -1311,6 +1538,16 @@ static civic_status prepare_run(civic_diag *d, const civic_ledger *ledger,
       return civic_diag_set(d, CIVIC_E_OVERFLOW,
                             "incomes: received total "
                             "overflows");
+  for (i = 0; i < p->ncorrections; i++) {
+    const correction *c = &p->corrections[i];
+    bool ok = c->amount > 0 ? civic_add_i64(r->corrections_paid, c->amount,
+                                            &r->corrections_paid)
+                            : civic_add_i64(r->corrections_owed, -c->amount,
+                                            &r->corrections_owed);
+    if (!ok)
+      return civic_diag_set(d, CIVIC_E_OVERFLOW,
+                            "corrections[%zu].amount: total overflows", i);
+  }
   r->posted = json_array();
   r->flags = json_array();
   r->alerts = json_array();
@@ -1349,6 +1586,8 @@ civic_status civic_settle_period_json(civic_ctx *ctx, civic_ledger *ledger,
     st = add_accounts(d, ledger, &r);
   if (st == CIVIC_OK)
     st = add_receipts(d, ledger, &r);
+  if (st == CIVIC_OK)
+    st = add_corrections(d, ledger, &r);
   if (st == CIVIC_OK)
     st = add_flows(d, &r);
   if (st == CIVIC_OK && json_array_size(r.posted) > 0 && was_closed)
@@ -1685,6 +1924,41 @@ static void text_obligations(civic_text *tb, const json_t *res) {
   }
 }
 
+/* Corrections in plain words: what was wrong, what it corrects, and what
+ * happens with the money. */
+static void text_corrections(civic_text *tb, const json_t *res) {
+  const json_t *corr = json_object_get(res, "corrections");
+  char a[32], b[32];
+  size_t i, j;
+  if (json_array_size(corr) == 0)
+    return;
+  civic_text_add(tb, "  corrections:\n");
+  for (i = 0; i < json_array_size(corr); i++) {
+    const json_t *c = json_array_get(corr, i);
+    const json_t *fixes = json_object_get(c, "corrects");
+    int64_t amount = data_int(c, "amount");
+    if (amount > 0)
+      civic_text_add(tb,
+                     "    %s: %s paid too little earlier; %s paid to you now",
+                     str_of(c, "id"), str_of(c, "payer"), eur(a, c, "amount"));
+    else {
+      if (civic_settle_format_eur(-amount, b, sizeof b) != CIVIC_OK)
+        b[0] = '\0';
+      civic_text_add(tb,
+                     "    %s: %s paid too much earlier; you owe %s back, "
+                     "booked as an advance and repaid from later periods "
+                     "(never below your living floor)",
+                     str_of(c, "id"), str_of(c, "payer"), b);
+    }
+    civic_text_add(tb,
+                   "\n      reason: %s\n      corrects:", str_of(c, "reason"));
+    for (j = 0; j < json_array_size(fixes); j++)
+      civic_text_add(tb, "%s %s", j ? "," : "",
+                     json_string_value(json_array_get(fixes, j)));
+    civic_text_add(tb, "\n");
+  }
+}
+
 static void text_tail(civic_text *tb, const json_t *res) {
   char a[32], b[32], c[32], e[32];
   const json_t *bridge = json_object_get(res, "bridge");
@@ -1754,6 +2028,7 @@ civic_status civic_settle_statement_text(civic_ctx *ctx,
       eur(a, res, "received_total"));
   text_incomes(&tb, res);
   text_obligations(&tb, res);
+  text_corrections(&tb, res);
   text_tail(&tb, res);
   json_decref(res);
   if (tb.failed || tb.data == NULL) {

@@ -44,6 +44,7 @@ typedef struct month {
   int64_t fixed;
   int review;
   const char *payout;
+  const char *corrections; /* JSON array text, or NULL for none */
 } month;
 
 static month base_month(const char *resident, const char *period,
@@ -107,6 +108,11 @@ static char *plan_text(const month *m) {
       obligation("water", "water", 3, 3000, "payee:water", 15), "policy",
       policy);
   ck_assert_ptr_nonnull(plan);
+  if (m->corrections != NULL) {
+    json_t *corr = json_loads(m->corrections, 0, NULL);
+    ck_assert_ptr_nonnull(corr);
+    json_object_set_new(plan, "corrections", corr);
+  }
   text = json_dumps(plan, JSON_COMPACT);
   json_decref(plan);
   return text;
@@ -205,9 +211,10 @@ static void assert_reconciles(const civic_ledger *l, const json_t *res) {
   ck_assert_int_eq(num(res, "opening_balance") + num(res, "received_total") +
                        num(res, "advance"),
                    out);
-  ck_assert_int_eq(num(res, "receivable_after"), num(res, "receivable_before") -
-                                                     num(res, "recovery") +
-                                                     num(res, "advance"));
+  /* An overpayment correction is booked as receivable in its period. */
+  ck_assert_int_eq(num(res, "receivable_after"),
+                   num(res, "receivable_before") - num(res, "recovery") +
+                       num(res, "advance") + num(res, "corrections_owed"));
   ck_assert_int_eq(num(json_object_get(res, "balances"), "receivable"),
                    num(res, "receivable_after"));
   ck_assert_int_eq(num(json_object_get(res, "balances"), "escrow"), 0);
@@ -750,6 +757,212 @@ START_TEST(statement_text_and_format) {
 }
 END_TEST
 
+/* ---- corrections from recalculation ------------------------------------ */
+
+static char *statement_text_of(const json_t *res) {
+  char *json = json_dumps(res, JSON_COMPACT), *text = NULL;
+  ck_assert_int_eq(civic_settle_statement_text(NULL, json, &text), CIVIC_OK);
+  free(json);
+  return text;
+}
+
+/* An underpayment of October's assistance, found by recalculation, is paid
+ * by the agency straight to the resident during November's settlement:
+ * once, however often November is run, and outside November's waterfall. */
+START_TEST(underpayment_correction_paid_to_resident_once) {
+  civic_ledger *l = new_ledger();
+  month m = base_month("c1", "2026-11", 200000);
+  char before[65], after[65], *text;
+  json_t *res, *c;
+  grant(l, "c1");
+  m.corrections =
+      "[{\"id\":\"corr-2026-10-bijstand\",\"payer\":\"agency:gemeente\","
+      "\"amount\":12500,\"reason\":\"rent allowance raised from 1 "
+      "October\",\"corrects\":[\"pay-2026-10-bijstand\"]}]";
+  /* Day 10, open: the correction is paid at once; the bridge is as usual. */
+  m.as_of = 10;
+  m.close = 0;
+  res = settle_ok(l, &m);
+  ck_assert_int_eq(bal(l, "bank:c1"), 12500);
+  ck_assert_int_eq(bal(l, "fund:guarantee"), -(90000 + 15000 + 14000));
+  ck_assert_int_eq(num(res, "corrections_paid"), 12500);
+  json_decref(res);
+  /* Day 30, closed: living 2000.00 - 1220.00 = 780.00 plus the 125.00. */
+  receive(&m, 200000, 25);
+  m.as_of = 30;
+  m.close = 1;
+  res = settle_ok(l, &m);
+  ck_assert_int_eq(num(res, "living_paid"), 78000);
+  ck_assert_int_eq(num(res, "corrections_paid"), 12500);
+  ck_assert_int_eq(num(res, "corrections_owed"), 0);
+  ck_assert_int_eq(bal(l, "bank:c1"), 78000 + 12500);
+  ck_assert_int_eq(bal(l, "agency:gemeente"), -200000 - 12500);
+  ck_assert_int_eq(bal(l, "fund:guarantee"), 0);
+  ck_assert_int_eq(bal(l, "receivable:c1"), 0);
+  c = json_array_get(json_object_get(res, "corrections"), 0);
+  ck_assert_str_eq(json_string_value(json_object_get(c, "id")),
+                   "corr-2026-10-bijstand");
+  ck_assert_int_eq(num(c, "amount"), 12500);
+  ck_assert_str_eq(json_string_value(json_object_get(c, "settled")),
+                   "paid_to_resident");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "reason")),
+                   "rent allowance raised from 1 October");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(json_object_get(c, "corrects"), 0)),
+      "pay-2026-10-bijstand");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "transfer")),
+                   "settle/c1/2026-11/correction/corr-2026-10-bijstand");
+  assert_reconciles(l, res);
+  assert_zero_sum(l);
+  text = statement_text_of(res);
+  ck_assert_ptr_nonnull(strstr(text, "corrections:"));
+  ck_assert_ptr_nonnull(strstr(text, "EUR 125.00 paid to you now"));
+  ck_assert_ptr_nonnull(
+      strstr(text, "reason: rent allowance raised from 1 October"));
+  ck_assert_ptr_nonnull(strstr(text, "corrects: pay-2026-10-bijstand"));
+  civic_free(text);
+  json_decref(res);
+  /* Re-running the closed period changes nothing. */
+  state_hash(l, before);
+  res = settle_ok(l, &m);
+  state_hash(l, after);
+  ck_assert_str_eq(before, after);
+  ck_assert_int_eq(json_array_size(json_object_get(res, "posted")), 0);
+  assert_reconciles(l, res);
+  json_decref(res);
+  civic_ledger_free(l);
+}
+END_TEST
+
+/* An overpayment of 300.00 is owed back: the fund refunds the agency and
+ * books it as the resident's receivable; the next period's recovery step
+ * repays it within the recovery cap and never below the living floor. */
+START_TEST(overpayment_correction_booked_and_recovered) {
+  civic_ledger *l = new_ledger();
+  month m = base_month("c2", "2026-11", 200000);
+  char before[65], after[65], *text;
+  json_t *res, *c, *pure;
+  grant(l, "c2");
+  m.corrections =
+      "[{\"id\":\"corr-2026-10-huur\",\"payer\":\"agency:toeslagen\","
+      "\"amount\":-30000,\"reason\":\"income above the limit in "
+      "October\",\"corrects\":[\"pay-2026-10-huur-a\",\"pay-2026-10-huur-b\"]}"
+      "]";
+  receive(&m, 200000, 25);
+  res = settle_ok(l, &m);
+  /* Booked in November, recovered from December on: November's recovery
+   * is 0 (nothing owed at its start); receivable after = 0 + 300.00. */
+  ck_assert_int_eq(num(res, "recovery"), 0);
+  ck_assert_int_eq(num(res, "living_paid"), 78000);
+  ck_assert_int_eq(num(res, "corrections_owed"), 30000);
+  ck_assert_int_eq(num(res, "receivable_after"), 30000);
+  ck_assert_int_eq(bal(l, "receivable:c2"), -30000);
+  ck_assert_int_eq(bal(l, "agency:toeslagen"), 30000);
+  ck_assert_int_eq(bal(l, "fund:guarantee"), 0);
+  c = json_array_get(json_object_get(res, "corrections"), 0);
+  ck_assert_int_eq(num(c, "amount"), -30000);
+  ck_assert_str_eq(json_string_value(json_object_get(c, "settled")),
+                   "booked_as_receivable");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "from")),
+                   "receivable:c2");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "to")),
+                   "agency:toeslagen");
+  assert_reconciles(l, res);
+  assert_zero_sum(l);
+  text = statement_text_of(res);
+  ck_assert_ptr_nonnull(strstr(text, "you owe EUR 300.00 back"));
+  ck_assert_ptr_nonnull(
+      strstr(text, "reason: income above the limit in October"));
+  ck_assert_ptr_nonnull(
+      strstr(text, "corrects: pay-2026-10-huur-a, pay-2026-10-huur-b"));
+  civic_free(text);
+  json_decref(res);
+  state_hash(l, before);
+  json_decref(settle_ok(l, &m));
+  state_hash(l, after);
+  ck_assert_str_eq(before, after);
+
+  /* December: G = 1900.00, after obligations 680.00; recovery =
+   * min(cap 100.00, owed 300.00, 680.00 - floor 600.00 = 80.00) = 80.00,
+   * so the allowance stays at the floor. */
+  m = base_month("c2", "2026-12", 190000);
+  receive(&m, 190000, 25);
+  res = settle_ok(l, &m);
+  pure = pure_waterfall(190000, 30000);
+  ck_assert_int_eq(num(res, "recovery"), 8000);
+  ck_assert_int_eq(num(res, "recovery"), num(pure, "recovery"));
+  ck_assert_int_eq(num(res, "living_paid"), FLOOR);
+  ck_assert_int_eq(num(res, "receivable_after"), 22000);
+  ck_assert_int_eq(bal(l, "receivable:c2"), -22000);
+  ck_assert_int_eq(bal(l, "fund:guarantee"), 0);
+  assert_reconciles(l, res);
+  assert_zero_sum(l);
+  json_decref(res);
+  json_decref(pure);
+  civic_ledger_free(l);
+}
+END_TEST
+
+/* Bad corrections are refused naming the field; nothing changes. A posted
+ * correction cannot change afterwards. */
+START_TEST(bad_corrections_name_the_field) {
+  static const struct {
+    const char *corrections, *msg;
+    civic_status st;
+  } bad[] = {
+      {"[{\"id\":\"x\",\"payer\":\"agency:a\",\"amount\":0,\"reason\":\"r\","
+       "\"corrects\":[\"p\"]}]",
+       "corrections[0].amount: must not be 0", CIVIC_E_OUT_OF_RANGE},
+      {"[{\"id\":\"x\",\"payer\":\"agency:a\",\"amount\":5,\"reason\":\"\","
+       "\"corrects\":[\"p\"]}]",
+       "corrections[0].reason", CIVIC_E_EMPTY},
+      {"[{\"id\":\"a/b\",\"payer\":\"agency:a\",\"amount\":5,\"reason\":"
+       "\"r\",\"corrects\":[\"p\"]}]",
+       "corrections[0].id", CIVIC_E_OUT_OF_RANGE},
+      {"[{\"id\":\"x\",\"payer\":\"agency:a\",\"amount\":5,\"reason\":\"r\","
+       "\"corrects\":[]}]",
+       "corrections[0].corrects", CIVIC_E_EMPTY},
+      {"[{\"id\":\"x\",\"amount\":5,\"reason\":\"r\",\"corrects\":[\"p\"]}]",
+       "corrections[0].payer", CIVIC_E_MISSING_FIELD},
+      {"[{\"id\":\"x\",\"payer\":\"agency:a\",\"amount\":5,\"reason\":\"r\","
+       "\"corrects\":[\"p\"]},{\"id\":\"x\",\"payer\":\"agency:a\","
+       "\"amount\":-5,\"reason\":\"r\",\"corrects\":[\"p\"]}]",
+       "corrections[1].id", CIVIC_E_DUPLICATE_ID},
+      {"[{\"id\":\"x\",\"payer\":\"bank:c3\",\"amount\":5,\"reason\":\"r\","
+       "\"corrects\":[\"p\"]}]",
+       "corrections[0].payer", CIVIC_E_OUT_OF_RANGE},
+  };
+  civic_ledger *l = new_ledger();
+  month m = base_month("c3", "2026-11", 200000);
+  char before[65], after[65], msg[256];
+  size_t i;
+  grant(l, "c3");
+  receive(&m, 200000, 25);
+  m.as_of = 26;
+  m.close = 0;
+  state_hash(l, before);
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    m.corrections = bad[i].corrections;
+    ck_assert_int_eq(settle_status(l, &m, msg, sizeof msg), bad[i].st);
+    ck_assert_msg(strstr(msg, bad[i].msg) != NULL, "case %zu: %s", i, msg);
+  }
+  state_hash(l, after);
+  ck_assert_str_eq(before, after);
+  m.corrections = "[{\"id\":\"x\",\"payer\":\"agency:a\",\"amount\":5,"
+                  "\"reason\":\"r\",\"corrects\":[\"p\"]}]";
+  json_decref(settle_ok(l, &m));
+  state_hash(l, before);
+  m.corrections = "[{\"id\":\"x\",\"payer\":\"agency:a\",\"amount\":6,"
+                  "\"reason\":\"r\",\"corrects\":[\"p\"]}]";
+  ck_assert_int_eq(settle_status(l, &m, msg, sizeof msg),
+                   CIVIC_E_SETTLE_CONFLICT);
+  ck_assert_ptr_nonnull(strstr(msg, "corrections[0]"));
+  state_hash(l, after);
+  ck_assert_str_eq(before, after);
+  civic_ledger_free(l);
+}
+END_TEST
+
 /* ---- property test: settling in steps equals settling at once ----------- */
 
 typedef struct rnd_receipt {
@@ -937,6 +1150,9 @@ static Suite *settle_suite(void) {
   tcase_add_test(tc, period_order_and_closed_periods);
   tcase_add_test(tc, bad_input_names_the_field_and_changes_nothing);
   tcase_add_test(tc, statement_text_and_format);
+  tcase_add_test(tc, underpayment_correction_paid_to_resident_once);
+  tcase_add_test(tc, overpayment_correction_booked_and_recovered);
+  tcase_add_test(tc, bad_corrections_name_the_field);
   suite_add_tcase(s, tc);
   tc = tcase_create("property");
   tcase_add_loop_test(tc, property_steps_equal_one_shot, 0, 400);

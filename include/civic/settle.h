@@ -108,6 +108,7 @@ civic_settle_consent_status(civic_ctx *ctx, const civic_ledger *ledger,
  *                "received": [{"id", "day", "amount"}]}],
  *   "obligations": [{"id", "category", "priority", "amount", "guaranteed",
  *                    "payee", "due_day"}],
+ *   "corrections"?: [{"id", "payer", "amount", "reason", "corrects": [id]}],
  *   "policy": {"living_floor", "floor_guaranteed", "recovery_cap",
  *              "advance_cap"?, "allowance_mode"?: "remainder"|"fixed",
  *              "fixed_allowance"?, "payout"?: "monthly"|"weekly",
@@ -115,6 +116,14 @@ civic_settle_consent_status(civic_ctx *ctx, const civic_ledger *ledger,
  * Run it as often as wanted (each morning, when income lands); with
  * `"close": true` the period's remaining bridge is booked as the resident's
  * advance (receivable) and the period is final.
+ *
+ * `corrections` are the period's corrections from recalculation (recalc.h):
+ * `amount` > 0 is an underpayment, paid now by `payer` straight to the
+ * resident's `bank:<resident>`; `amount` < 0 is an overpayment, booked as
+ * the resident's receivable (`receivable:<resident> -> payer`) and repaid by
+ * the recovery step of later periods. Each is posted once, under
+ * `settle/<resident>/<period>/correction/<id>`; keep them in the plan on
+ * every run of the period. The statement lists them with their reason.
  *
  * @param ctx         optional error context.
  * @param ledger      the ledger (with the fund made by ::civic_settle_setup).
