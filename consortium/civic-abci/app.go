@@ -58,17 +58,19 @@ type batchMarker struct {
 
 type App struct {
 	abci.BaseApplication
-	mu        sync.Mutex
-	home      string
-	ledger    *Ledger
-	state     persisted // last committed
-	pending   persisted // after FinalizeBlock, before Commit
-	keys      map[string]ed25519.PublicKey
-	batches   map[string]batchMarker
-	stats     Stats
-	snapEvery int64
-	injectDir string
-	restore   *restoreState
+	mu          sync.Mutex
+	home        string
+	ledger      *Ledger
+	state       persisted // last committed
+	pending     persisted // after FinalizeBlock, before Commit
+	keys        map[string]ed25519.PublicKey
+	batches     map[string]batchMarker
+	tokens      map[string]*Token // token code -> handle over ledger (modules.go)
+	tokenIssuer map[string]string // token code -> issuing institution
+	stats       Stats
+	snapEvery   int64
+	injectDir   string
+	restore     *restoreState
 	// crashMidBlock (fault tests only): exit abruptly after the first
 	// transaction of a block that has more, to test the roll-back.
 	crashMidBlock bool
@@ -139,6 +141,7 @@ func (a *App) openLedger() error {
 // hash check below proves it).
 func (a *App) rollback() error {
 	jp := journalPath(a.home)
+	a.dropTokens()
 	a.ledger.Close()
 	exp, err := ExportFile(jp)
 	if err != nil {
@@ -180,6 +183,10 @@ func (a *App) rollback() error {
 // the ledger's events (the ledger is the only source of truth).
 func (a *App) reloadIndexes() error {
 	if err := a.reloadKeys(); err != nil {
+		return err
+	}
+	a.dropTokens()
+	if err := a.reloadTokenIssuers(); err != nil {
 		return err
 	}
 	a.batches = map[string]batchMarker{}
@@ -235,6 +242,7 @@ func (a *App) reloadKeys() error {
 func (a *App) Close() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.dropTokens()
 	a.ledger.Close()
 }
 
@@ -305,15 +313,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	defer func() { a.stats.CheckTx++; a.stats.CheckTxNanos += time.Since(start).Nanoseconds() }()
-	tx, terr := ParseTx(req.Tx, a.state.ChainID, a.keys)
-	if terr == nil {
-		terr = CheckOwnership(tx.Institution, []byte(tx.Batch))
-	}
-	if terr == nil {
-		if m, ok := a.batches[tx.ID]; ok {
-			terr = refuse(CodeReplay, "replay: batch '%s' was committed at height %d", tx.ID, m.Height)
-		}
-	}
+	_, terr := a.verify(req.Tx)
 	if terr != nil {
 		return &abci.ResponseCheckTx{Code: terr.code, Codespace: "civic", Log: terr.msg}, nil
 	}
@@ -397,21 +397,16 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 func (a *App) deliver(raw []byte, height int64, index int) *abci.ExecTxResult {
 	a.stats.Txs++
 	t0 := time.Now()
-	tx, terr := ParseTx(raw, a.state.ChainID, a.keys)
-	if terr == nil {
-		terr = CheckOwnership(tx.Institution, []byte(tx.Batch))
-	}
-	if terr == nil {
-		if m, ok := a.batches[tx.ID]; ok {
-			terr = refuse(CodeReplay, "replay: batch '%s' was committed at height %d, refused, nothing changed", tx.ID, m.Height)
-		}
-	}
+	tx, terr := a.verify(raw)
 	a.stats.VerifyNanos += time.Since(t0).Nanoseconds()
 	if terr != nil {
 		return &abci.ExecTxResult{Code: terr.code, Codespace: "civic", Log: terr.msg}
 	}
 	sum := sha256.Sum256(raw)
 	txHash := strings.ToUpper(hex.EncodeToString(sum[:]))
+	if tx.Kind != KindBatch {
+		return a.deliverModule(tx, height, index, txHash)
+	}
 	batch, err := WithMarker([]byte(tx.Batch), tx, height, index, txHash)
 	if err != nil {
 		return &abci.ExecTxResult{Code: CodeMalformed, Codespace: "civic", Log: "batch: " + err.Error()}
@@ -451,6 +446,81 @@ func (a *App) deliver(raw []byte, height int64, index int) *abci.ExecTxResult {
 		Type: "civic", Attributes: []abci.EventAttribute{
 			{Key: "batch", Value: tx.ID, Index: true},
 			{Key: "institution", Value: tx.Institution, Index: true},
+		},
+	}}}
+}
+
+// verify is the same verdict in CheckTx and FinalizeBlock: envelope and
+// signature, the kind's ownership rule, and the replay guard.
+func (a *App) verify(raw []byte) (*Tx, *txError) {
+	tx, terr := ParseTx(raw, a.state.ChainID, a.keys)
+	if terr != nil {
+		return nil, terr
+	}
+	switch tx.Kind {
+	case KindToken:
+		terr = a.CheckTokenOwnership(tx.Institution, tx.Batch)
+	case KindSettle:
+		terr = CheckSettleOwnership(tx.Institution, tx.Batch)
+	default:
+		if _, isToken := a.tokenIssuer[tx.Institution]; isToken || settleNamespaces[tx.Institution] {
+			// Token accounts are "<code>:...", settlement's "escrow:<r>"
+			// etc.: an institution named like them would own them
+			// through batches (module txs only may move them).
+			terr = refuse(CodeNotOwner, "tx.institution: '%s' names a token or settlement namespace", tx.Institution)
+		} else {
+			terr = CheckOwnership(tx.Institution, []byte(tx.Batch))
+		}
+	}
+	if terr == nil {
+		if m, ok := a.batches[tx.ID]; ok {
+			terr = refuse(CodeReplay, "replay: batch '%s' was committed at height %d, refused, nothing changed", tx.ID, m.Height)
+		}
+	}
+	if terr != nil {
+		return nil, terr
+	}
+	return tx, nil
+}
+
+// deliverModule runs a token or settle transaction through libcivic (all or
+// nothing), then posts civic-abci's replay marker as its own batch. Both are
+// part of the same block, so a crash between them is rolled back with the
+// block (openLedger) and the block is re-applied whole.
+func (a *App) deliverModule(tx *Tx, height int64, index int, txHash string) *abci.ExecTxResult {
+	t1 := time.Now()
+	var res string
+	var err error
+	if tx.Kind == KindToken {
+		res, err = a.applyToken(tx.Batch)
+	} else {
+		res, err = a.applySettle(tx.Institution, tx.Batch)
+	}
+	if err == nil {
+		var marker []byte
+		if marker, err = WithMarker([]byte("{}"), tx, height, index, txHash); err == nil {
+			if _, err = a.ledger.PostJSON(marker); err != nil {
+				log.Fatalf("ledger: replay marker after a %s tx: %v", tx.Kind, err)
+			}
+		}
+	}
+	a.stats.PostNanos += time.Since(t1).Nanoseconds()
+	if err != nil {
+		if ce, ok := asCivic(err); ok {
+			if ce.Name == "ledger_poisoned" || ce.Name == "io_error" {
+				log.Fatalf("ledger: %v", err)
+			}
+			return &abci.ExecTxResult{Code: CodeLedgerBase + uint32(ce.Status), Codespace: "civic", Log: ce.Error()}
+		}
+		return &abci.ExecTxResult{Code: CodeMalformed, Codespace: "civic", Log: err.Error()}
+	}
+	a.batches[tx.ID] = batchMarker{Batch: tx.ID, Height: height, Index: index, Tx: txHash}
+	a.stats.TxsOK++
+	return &abci.ExecTxResult{Code: CodeOK, Log: "ok " + res, Events: []abci.Event{{
+		Type: "civic", Attributes: []abci.EventAttribute{
+			{Key: "batch", Value: tx.ID, Index: true},
+			{Key: "institution", Value: tx.Institution, Index: true},
+			{Key: "kind", Value: tx.Kind, Index: true},
 		},
 	}}}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
@@ -158,5 +159,189 @@ func TestOwnershipReadsExactKeys(t *testing.T) {
 	ok := `{"transfers":[{"id":"merchants:t","from":"merchants:x","to":"muni:y","amount":1,"asset":"EUR"}],"events":[{"id":"merchants:k","type":"civic.key.register","actor":"merchants","data":{"key":"merchants","public_key":"00"}}]}`
 	if err := CheckOwnership("merchants", []byte(ok)); err != nil {
 		t.Errorf("own batch refused: %v", err)
+	}
+}
+
+// kindTx signs a module payload (token op or settle plan).
+func (f fixture) kindTx(kind, inst, id string, payload map[string]any) []byte {
+	b, _ := json.Marshal(payload)
+	return MakeKindTx("test", kind, inst, id, b, f.keys[inst])
+}
+
+// TestModuleTxs: token operations and settlement runs execute inside
+// FinalizeBlock on every node (two in-process apps reach the same app hash),
+// module rule violations are refused with 1000+status and change nothing,
+// and only the owner may sign.
+func TestModuleTxs(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var apps []*App
+	for i := 0; i < 2; i++ {
+		app, err := NewApp(t.TempDir(), 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer app.Close()
+		if _, err := app.InitChain(ctx, &abci.RequestInitChain{ChainId: "test", AppStateBytes: f.gen, InitialHeight: 1}); err != nil {
+			t.Fatal(err)
+		}
+		apps = append(apps, app)
+	}
+	const T0 = 1767225600
+	tok := func(id string, op map[string]any) []byte {
+		op["token"] = "CIV"
+		return f.kindTx(KindToken, "muni", "muni:"+id, op)
+	}
+	task := map[string]any{"id": "park", "title": "Litter", "domain": "public space", "zone": "centrum",
+		"reward": 20, "capacity": 1, "start": T0, "end": T0 + 864000}
+	plan := map[string]any{"resident": "anna", "period": "2026-01", "days": 30, "as_of": 25, "actor": "muni", "fund": "muni:fund",
+		"incomes": []any{map[string]any{"id": "bijstand", "payer": "muni:payer:gemeente", "amount": 165000, "expected_day": 25,
+			"received": []any{map[string]any{"id": "bank-1", "day": 25, "amount": 165000}}}},
+		"obligations": []any{map[string]any{"id": "rent", "category": "rent", "priority": 0, "amount": 85000,
+			"guaranteed": true, "payee": "payee:woonstad", "due_day": 1}},
+		"policy": map[string]any{"living_floor": 40000, "floor_guaranteed": true, "recovery_cap": 10000}}
+	block1 := [][]byte{
+		f.kindTx(KindToken, "muni", "muni:tok:setup", map[string]any{"op": "setup", "time": T0,
+			"config": map[string]any{"code": "CIV", "issuer": "muni"}}),
+		tok("tok:fund", map[string]any{"op": "fund", "time": T0, "actor": "muni", "amount": 10000}),
+		tok("tok:task", map[string]any{"op": "task.create", "time": T0, "actor": "muni", "task": task}),
+		tok("tok:pub", map[string]any{"op": "task.publish", "time": T0, "actor": "muni", "task": "park"}),
+		tok("tok:commit", map[string]any{"op": "task.commit", "time": T0 + 1, "citizen": "anna", "task": "park"}),
+		tok("tok:submit", map[string]any{"op": "task.submit", "time": T0 + 2, "citizen": "anna", "task": "park", "evidence": "photo:1"}),
+		tok("tok:approve", map[string]any{"op": "task.approve", "time": T0 + 3, "actor": "muni", "task": "park", "citizen": "anna"}),
+		f.kindTx(KindSettle, "muni", "muni:settle:setup", map[string]any{"setup": map[string]any{"fund": "muni:fund", "credit_line": 500000}}),
+		f.kindTx(KindSettle, "muni", "muni:settle:consent", map[string]any{"consent": map[string]any{"resident": "anna", "time": T0}}),
+		f.kindTx(KindSettle, "muni", "muni:settle:anna:2026-01", plan),
+	}
+	var hash1 []byte
+	for i, app := range apps {
+		r, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 1, Txs: block1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, x := range r.TxResults {
+			if x.Code != CodeOK {
+				t.Fatalf("app %d tx %d: code %d %s", i, j, x.Code, x.Log)
+			}
+		}
+		app.Commit(ctx, &abci.RequestCommit{})
+		if i == 0 {
+			hash1 = r.AppHash
+		} else if !bytes.Equal(hash1, r.AppHash) {
+			t.Fatalf("app hashes differ: %X vs %X", hash1, r.AppHash)
+		}
+	}
+	wallet, err := apps[0].ledger.AccountJSON("CIV:wallet:anna")
+	if err != nil || !bytes.Contains([]byte(wallet), []byte(`"balance":20`)) {
+		t.Fatalf("wallet after the reward: %v %s", err, wallet)
+	}
+	rent, err := apps[1].ledger.AccountJSON("payee:woonstad")
+	if err != nil || !bytes.Contains([]byte(rent), []byte(`"balance":85000`)) {
+		t.Fatalf("rent paid by the settlement run: %v %s", err, rent)
+	}
+
+	// Block 2: rule violations refused by every node, nothing changes.
+	approveAgain := tok("tok:approve2", map[string]any{"op": "task.approve", "time": T0 + 4, "actor": "muni", "task": "park", "citizen": "anna"})
+	overCapacity := tok("tok:commit2", map[string]any{"op": "task.commit", "time": T0 + 4, "citizen": "bram", "task": "park"})
+	wrongSigner := f.kindTx(KindToken, "merchants", "merchants:tok:x", map[string]any{"op": "fund", "token": "CIV", "time": T0 + 4, "actor": "m", "amount": 1})
+	foreignFund := f.kindTx(KindSettle, "merchants", "merchants:settle", plan)
+	// A batch signature does not carry over to the token kind.
+	var env Tx
+	_ = json.Unmarshal(f.tx("muni", "muni:tok:kind", map[string]any{"op": "fund", "token": "CIV", "time": T0 + 4, "actor": "muni", "amount": 1}), &env)
+	env.Kind = KindToken
+	kindSwap, _ := json.Marshal(env)
+	replay := block1[1]
+	// A plan may not debit another institution's account as a payer.
+	var stealPlan map[string]any
+	b, _ := json.Marshal(plan)
+	_ = json.Unmarshal(bytes.Replace(b, []byte("muni:payer:gemeente"), []byte("merchants:eur"), 1), &stealPlan)
+	stealPlan["period"] = "2026-02"
+	foreignPayer := f.kindTx(KindSettle, "muni", "muni:settle:steal", stealPlan)
+	// A batch may not forge module state events (consent, token events).
+	forgedConsent := f.tx("muni", "muni:forge", map[string]any{"events": []any{map[string]any{
+		"id": "muni:c", "type": "settle.consent.grant", "actor": "muni", "time": 1, "data": map[string]any{"resident": "bram"}}}})
+	block2 := [][]byte{approveAgain, overCapacity, wrongSigner, foreignFund, kindSwap, replay, foreignPayer, forgedConsent}
+	want := []uint32{CodeLedgerBase + 405, CodeLedgerBase + 406, CodeNotOwner, CodeNotOwner, CodeBadSig, CodeReplay, CodeNotOwner, CodeNotOwner}
+	for i, app := range apps {
+		r, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 2, Txs: block2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := codes(r)
+		for j := range want {
+			if got[j] != want[j] {
+				t.Errorf("app %d block 2 tx %d: code %d, want %d (%s)", i, j, got[j], want[j], r.TxResults[j].Log)
+			}
+		}
+		if !bytes.Contains([]byte(r.TxResults[0].Log), []byte("already_rewarded")) {
+			t.Errorf("log does not name the status: %s", r.TxResults[0].Log)
+		}
+		if !bytes.Equal(hash1, r.AppHash) {
+			t.Errorf("app %d: refused block changed the state: %X vs %X", i, r.AppHash, hash1)
+		}
+		// CheckTx reaches the same verdict for the ownership refusals.
+		if c, _ := app.CheckTx(ctx, &abci.RequestCheckTx{Tx: wrongSigner}); c.Code != CodeNotOwner {
+			t.Errorf("CheckTx wrong signer: code %d", c.Code)
+		}
+		app.Commit(ctx, &abci.RequestCommit{})
+	}
+
+	// Restart: the token handle is rebuilt from the journal (civic_token_load)
+	// and the rules still hold.
+	home := apps[0].home
+	apps[0].Close()
+	app, err := NewApp(home, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	apps[0] = app
+	for i, app := range apps {
+		r, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 3, Txs: [][]byte{approveAgain,
+			tok("tok:spendreg", map[string]any{"op": "entrepreneur.register", "time": T0 + 5, "actor": "muni", "entrepreneur": "bakery"}),
+			tok("tok:spend", map[string]any{"op": "spend", "time": T0 + 6, "citizen": "anna", "entrepreneur": "bakery", "amount": 5})}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := codes(r); got[0] != CodeLedgerBase+405 || got[1] != CodeOK || got[2] != CodeOK {
+			t.Errorf("app %d after restart: codes %v (%s)", i, got, r.TxResults[2].Log)
+		}
+		if i == 0 {
+			hash1 = r.AppHash
+		} else if !bytes.Equal(hash1, r.AppHash) {
+			t.Errorf("app hashes differ after restart: %X vs %X", hash1, r.AppHash)
+		}
+		app.Commit(ctx, &abci.RequestCommit{})
+	}
+}
+
+// TestWalkthroughModuleSteps runs the walkthrough's module transactions
+// in-process: the codes and the module end balances it expects.
+func TestWalkthroughModuleSteps(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	app, err := NewApp(t.TempDir(), 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if _, err := app.InitChain(ctx, &abci.RequestInitChain{ChainId: "test", AppStateBytes: f.gen, InitialHeight: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range walkthroughModuleSteps() {
+		r, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: int64(i + 1), Txs: [][]byte{f.kindTx(m.kind, m.inst, m.id, m.payload)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.TxResults[0].Code != m.wantCode {
+			t.Fatalf("step %s: code %d, want %d: %s", m.id, r.TxResults[0].Code, m.wantCode, r.TxResults[0].Log)
+		}
+		app.Commit(ctx, &abci.RequestCommit{})
+	}
+	for _, id := range []string{"CIV:wallet:r1", "CIV:reserve", "housing:rent-r6"} {
+		js, err := app.ledger.AccountJSON(id)
+		if err != nil || !bytes.Contains([]byte(js), []byte(fmt.Sprintf(`"balance":%d,`, walkthroughExpect[id]))) {
+			t.Errorf("%s: %v %s, want balance %d", id, err, js, walkthroughExpect[id])
+		}
 	}
 }

@@ -226,6 +226,7 @@ func (a *App) finishRestore() error {
 	if !bytes.Equal(mustHex(h), r.appHash) {
 		return fmt.Errorf("replayed state hash %s is not the verified app hash %X", h, r.appHash)
 	}
+	a.dropTokens()
 	a.ledger.Close()
 	if err := os.Rename(tmp, journalPath(a.home)); err != nil {
 		return err

@@ -17,11 +17,12 @@ import (
 
 // Tx is the envelope carried by CometBFT (JSON, at most MaxTxBytes).
 type Tx struct {
-	V           int    `json:"v"`           // envelope version, 1
-	Institution string `json:"institution"` // signer = key id in the registry
-	ID          string `json:"id"`          // batch id, "<institution>:<anything>"
-	Batch       string `json:"batch"`       // the libcivic batch JSON, exact signed bytes
-	Signature   string `json:"signature"`   // Ed25519, 128 hex
+	V           int    `json:"v"`              // envelope version, 1
+	Institution string `json:"institution"`    // signer = key id in the registry
+	ID          string `json:"id"`             // batch id, "<institution>:<anything>"
+	Kind        string `json:"kind,omitempty"` // "" (ledger batch), "token" or "settle" (modules.go)
+	Batch       string `json:"batch"`          // the payload JSON (batch, token op or settle plan), exact signed bytes
+	Signature   string `json:"signature"`      // Ed25519, 128 hex
 }
 
 // ABCI result codes (codespace "civic"). Ledger refusals are
@@ -39,14 +40,28 @@ const (
 	markerType             = "abci.batch"
 )
 
+// moduleEventPrefixes are the journal event types owned by libcivic's token
+// and settlement modules (see modules.go).
+var moduleEventPrefixes = []string{"civic.token.", "settle."}
+
 var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 
 // SignBytes is the exact message an institution signs: a domain tag, the
 // chain id (no cross-chain replay), the institution, the batch id and the
 // batch bytes, separated by NUL (none of the first four may contain NUL).
 func SignBytes(chainID, inst, id, batch string) []byte {
+	return signBytesKind(KindBatch, chainID, inst, id, batch)
+}
+
+// signBytesKind: a non-batch kind signs under its own domain tag
+// ("civic-abci-tx-v1/token"), so a signature never carries over between kinds.
+func signBytesKind(kind, chainID, inst, id, batch string) []byte {
+	domain := sigDomain
+	if kind != KindBatch {
+		domain += "/" + kind
+	}
 	var b bytes.Buffer
-	for _, s := range []string{sigDomain, chainID, inst, id} {
+	for _, s := range []string{domain, chainID, inst, id} {
 		b.WriteString(s)
 		b.WriteByte(0)
 	}
@@ -58,6 +73,13 @@ func SignBytes(chainID, inst, id, batch string) []byte {
 func MakeTx(chainID, inst, id string, batch []byte, sk ed25519.PrivateKey) []byte {
 	sig := ed25519.Sign(sk, SignBytes(chainID, inst, id, string(batch)))
 	out, _ := json.Marshal(Tx{V: 1, Institution: inst, ID: id, Batch: string(batch), Signature: hex.EncodeToString(sig)})
+	return out
+}
+
+// MakeKindTx signs a module payload (kind "token" or "settle") as inst.
+func MakeKindTx(chainID, kind, inst, id string, payload []byte, sk ed25519.PrivateKey) []byte {
+	sig := ed25519.Sign(sk, signBytesKind(kind, chainID, inst, id, string(payload)))
+	out, _ := json.Marshal(Tx{V: 1, Institution: inst, ID: id, Kind: kind, Batch: string(payload), Signature: hex.EncodeToString(sig)})
 	return out
 }
 
@@ -87,6 +109,9 @@ func ParseTx(raw []byte, chainID string, keys map[string]ed25519.PublicKey) (*Tx
 	if tx.V != 1 {
 		return nil, refuse(CodeMalformed, "tx.v: must be 1")
 	}
+	if tx.Kind != KindBatch && tx.Kind != KindToken && tx.Kind != KindSettle {
+		return nil, refuse(CodeMalformed, "tx.kind: must be absent, \"token\" or \"settle\"")
+	}
 	if !idRe.MatchString(tx.Institution) {
 		return nil, refuse(CodeMalformed, "tx.institution: must match %s", idRe)
 	}
@@ -101,7 +126,7 @@ func ParseTx(raw []byte, chainID string, keys map[string]ed25519.PublicKey) (*Tx
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, refuse(CodeMalformed, "tx.signature: must be 128 hex characters")
 	}
-	if !ed25519.Verify(pk, SignBytes(chainID, tx.Institution, tx.ID, tx.Batch), sig) {
+	if !ed25519.Verify(pk, signBytesKind(tx.Kind, chainID, tx.Institution, tx.ID, tx.Batch), sig) {
 		return nil, refuse(CodeBadSig, "tx.signature: does not verify with the key of '%s'", tx.Institution)
 	}
 	return &tx, nil
@@ -187,6 +212,14 @@ func CheckOwnership(inst string, batch []byte) *txError {
 		typ, _ := str(e, "type")
 		if strings.HasPrefix(typ, "abci.") {
 			return refuse(CodeNotOwner, "events[%d].type: 'abci.' is reserved for civic-abci", i)
+		}
+		// The token and settlement modules rebuild their state from these
+		// events (civic_token_load, consent): only module transactions,
+		// executed by libcivic itself, may write them.
+		for _, p := range moduleEventPrefixes {
+			if strings.HasPrefix(typ, p) {
+				return refuse(CodeNotOwner, "events[%d].type: '%s' is reserved for %s module transactions", i, p, "token/settle")
+			}
 		}
 		if strings.HasPrefix(typ, "civic.key.") {
 			var data map[string]json.RawMessage

@@ -116,6 +116,50 @@ func walkthroughSteps() []step {
 	return s
 }
 
+// modStep is a module transaction (kind "token" or "settle") that every node
+// executes through libcivic inside FinalizeBlock.
+type modStep struct {
+	kind, inst, id, what string
+	payload              map[string]any
+	wantCode             uint32
+}
+
+// walkthroughModuleSteps: the same month's token rules and one settlement
+// run enforced by consensus (token "CIV", resident "r6"), after the batches.
+func walkthroughModuleSteps() []modStep {
+	const t0 = 1767225600 // 2026-01-01T00:00:00Z
+	tok := func(id, what string, op map[string]any, want uint32) modStep {
+		op["token"] = "CIV"
+		return modStep{KindToken, "muni", "muni:civ:" + id, what, op, want}
+	}
+	return []modStep{
+		{KindToken, "muni", "muni:civ:setup", "token tx: municipality sets up token CIV (issuer muni)",
+			map[string]any{"op": "setup", "time": t0, "config": map[string]any{"code": "CIV", "issuer": "muni"}}, 0},
+		tok("fund", "token tx: EUR 100.00 into the CIV reserve", map[string]any{"op": "fund", "time": t0, "actor": "muni", "amount": 10000}, 0),
+		tok("task", "token tx: task 'garden' (reward 15, capacity 1)", map[string]any{"op": "task.create", "time": t0, "actor": "muni",
+			"task": map[string]any{"id": "garden", "title": "Garden", "domain": "green", "zone": "centrum", "reward": 15, "capacity": 1, "start": t0, "end": t0 + 864000}}, 0),
+		tok("publish", "token tx: publish 'garden'", map[string]any{"op": "task.publish", "time": t0, "actor": "muni", "task": "garden"}, 0),
+		tok("commit:r1", "token tx: r1 commits (via the municipal app)", map[string]any{"op": "task.commit", "time": t0 + 1, "citizen": "r1", "task": "garden"}, 0),
+		tok("commit:r2", "token tx: r2 commits: over capacity", map[string]any{"op": "task.commit", "time": t0 + 1, "citizen": "r2", "task": "garden"}, CodeLedgerBase+406),
+		tok("submit:r1", "token tx: r1 submits evidence", map[string]any{"op": "task.submit", "time": t0 + 2, "citizen": "r1", "task": "garden", "evidence": "photo:1"}, 0),
+		tok("approve:r1", "token tx: approve r1: 15 CIV minted", map[string]any{"op": "task.approve", "time": t0 + 3, "actor": "muni", "task": "garden", "citizen": "r1"}, 0),
+		tok("approve:r1:again", "token tx: approve r1 again: exactly-once reward", map[string]any{"op": "task.approve", "time": t0 + 4, "actor": "muni", "task": "garden", "citizen": "r1"}, CodeLedgerBase+405),
+		{KindToken, "merchants", "merchants:civ:fund", "token tx: merchants try to fund CIV: not the issuer",
+			map[string]any{"op": "fund", "token": "CIV", "time": t0 + 5, "actor": "merchants", "amount": 1}, CodeNotOwner},
+		{KindSettle, "muni", "muni:settle:setup", "settle tx: guarantee fund muni:settle-fund (credit line EUR 1000)",
+			map[string]any{"setup": map[string]any{"fund": "muni:settle-fund", "credit_line": 100000}}, 0},
+		{KindSettle, "muni", "muni:settle:consent:r6", "settle tx: r6's consent recorded",
+			map[string]any{"consent": map[string]any{"resident": "r6", "time": t0}}, 0},
+		{KindSettle, "muni", "muni:settle:r6:2026-01", "settle tx: r6's January run (income 1000.00, rent 600.00)",
+			map[string]any{"resident": "r6", "period": "2026-01", "days": 31, "as_of": 31, "actor": "muni", "fund": "muni:settle-fund",
+				"incomes": []any{map[string]any{"id": "benefit", "payer": "muni:payer:agency", "amount": 100000, "expected_day": 1,
+					"received": []any{map[string]any{"id": "bank-1", "day": 1, "amount": 100000}}}},
+				"obligations": []any{map[string]any{"id": "rent", "category": "rent", "priority": 0, "amount": 60000,
+					"guaranteed": true, "payee": "housing:rent-r6", "due_day": 1}},
+				"policy": map[string]any{"living_floor": 30000, "floor_guaranteed": true, "recovery_cap": 10000}}, 0},
+	}
+}
+
 // Expected end balances, worked by hand (docs/consortium.md).
 var walkthroughExpect = map[string]int64{
 	"agency:treasury":        -653500, // 145000+132500+160000+98000+118000
@@ -132,6 +176,10 @@ var walkthroughExpect = map[string]int64{
 	"muni:wallet:r2":         25,
 	"muni:wallet:r3":         10,
 	"merchants:shop:bakery":  0,
+	// module txs: 15 CIV reward, EUR 100.00 reserve, r6's rent paid by the run
+	"CIV:wallet:r1":   15,
+	"CIV:reserve":     10000,
+	"housing:rent-r6": 60000,
 }
 
 func cmdWalkthrough(args []string) error {
@@ -147,14 +195,26 @@ func cmdWalkthrough(args []string) error {
 		nodeOf[n.Institution] = n
 	}
 	transfers := 0
-	for i, st := range walkthroughSteps() {
+	steps := walkthroughSteps()
+	for _, m := range walkthroughModuleSteps() {
+		steps = append(steps, step{m.inst, m.id, m.what, m.payload, m.wantCode})
+	}
+	kindOf := map[string]string{}
+	for _, m := range walkthroughModuleSteps() {
+		kindOf[m.id] = m.kind
+	}
+	for i, st := range steps {
 		n := nodeOf[st.inst]
 		_, sk, err := loadKey(n.KeyFile)
 		if err != nil {
 			return err
 		}
 		batch, _ := json.Marshal(st.batch)
-		r, err := broadcastCommit(n.RPC, MakeTx(net.ChainID, st.inst, st.id, batch, sk))
+		raw := MakeTx(net.ChainID, st.inst, st.id, batch, sk)
+		if k := kindOf[st.id]; k != KindBatch {
+			raw = MakeKindTx(net.ChainID, k, st.inst, st.id, batch, sk)
+		}
+		r, err := broadcastCommit(n.RPC, raw)
 		if err != nil {
 			return fmt.Errorf("step %d (%s): %v", i+1, st.id, err)
 		}
