@@ -17,13 +17,6 @@
 
 #define ACC 2 * TK_ID_MAX
 
-static civic_status finish(tk_txn *x, civic_status st) {
-  if (st == CIVIC_OK)
-    return tk_txn_commit(x);
-  tk_txn_abort(x);
-  return st;
-}
-
 static const char *const STATUS_NAMES[] = {"draft", "published", "expired",
                                            "cancelled"};
 
@@ -82,24 +75,8 @@ static civic_status read_task(civic_token *t, const json_t *o, json_t **data) {
 
 civic_status civic_token_task_create(civic_token *t, const char *actor,
                                      const char *task_json, int64_t time) {
-  json_t *o = NULL, *data = NULL;
-  tk_txn x;
-  civic_status st;
-  if (t == NULL)
-    return CIVIC_E_INVALID_ARGUMENT;
-  st = tk_txn_begin(&x, t, actor, time);
-  if (st != CIVIC_OK)
-    return st;
-  if (task_json == NULL)
-    st = civic_diag_set(&t->diag, CIVIC_E_INVALID_ARGUMENT, "task_json: NULL");
-  if (st == CIVIC_OK)
-    st = civic_json_parse(&t->diag, task_json, strlen(task_json), &o);
-  if (st == CIVIC_OK)
-    st = read_task(t, o, &data);
-  json_decref(o);
-  if (st == CIVIC_OK)
-    st = tk_txn_event(&x, "civic.token.task.create", actor, data);
-  return finish(&x, st);
+  return tk_create_from_json(t, actor, "task_json", task_json, time, read_task,
+                             "civic.token.task.create");
 }
 
 /* publish / expire / cancel: a change of the task's own status. */
@@ -133,7 +110,7 @@ static civic_status task_status_change(civic_token *t, const char *actor,
   snprintf(type, sizeof type, "civic.token.task.%s", verb);
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, type, actor, json_pack("{s:s}", "task", id));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_task_publish(civic_token *t, const char *actor,
@@ -198,7 +175,7 @@ civic_status civic_token_task_commit(civic_token *t, const char *citizen,
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, "civic.token.task.commit", citizen,
                       json_pack("{s:s,s:s}", "task", id, "citizen", citizen));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 /* The commitment of `citizen` on `task`, which must be in state `want`. */
@@ -245,7 +222,7 @@ civic_status civic_token_task_submit(civic_token *t, const char *citizen,
     st = tk_txn_event(&x, "civic.token.task.submit", citizen,
                       json_pack("{s:s,s:s,s:s}", "task", id, "citizen", citizen,
                                 "evidence", evidence));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 /* Rewards of a citizen in the month of `time` and in its year. */
@@ -339,7 +316,7 @@ civic_status civic_token_task_approve(civic_token *t, const char *actor,
     data = NULL;
   }
   json_decref(data);
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_task_reject(civic_token *t, const char *actor,
@@ -360,5 +337,5 @@ civic_status civic_token_task_reject(civic_token *t, const char *actor,
     st = tk_txn_event(&x, "civic.token.task.reject", actor,
                       json_pack("{s:s,s:s,s:s}", "task", id, "citizen", citizen,
                                 "reason", reason ? reason : ""));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }

@@ -188,6 +188,20 @@ civic_status tk_txn_account(tk_txn *x, const char *id, bool eur,
 /* Post and apply; always frees the transaction. */
 civic_status tk_txn_commit(tk_txn *x);
 void tk_txn_abort(tk_txn *x);
+/* End an operation: commit when st is CIVIC_OK, otherwise abort and return
+ * st, so every operation ends with `return tk_txn_finish(&x, st);`. */
+civic_status tk_txn_finish(tk_txn *x, civic_status st);
+
+/* Turns a parsed JSON description into the data of a create event. */
+typedef civic_status (*tk_json_reader)(civic_token *t, const json_t *in,
+                                       json_t **data);
+/* The shape shared by every "create from JSON" operation (task, poll):
+ * parse `json` (named `what` in errors), build the event data with `read`
+ * and post it as one event of `type`, all or nothing. */
+civic_status tk_create_from_json(civic_token *t, const char *actor,
+                                 const char *what, const char *json,
+                                 int64_t time, tk_json_reader read,
+                                 const char *type);
 
 /* Check an id-like argument (non-empty, < TK_ID_MAX, no ':' or '/'). */
 civic_status tk_check_id(civic_diag *d, const char *what, const char *id);

@@ -274,13 +274,6 @@ static civic_status positive(civic_diag *d, const char *what, int64_t v) {
 }
 
 /* Finish an operation: post if everything before went well, else drop. */
-static civic_status finish(tk_txn *x, civic_status st) {
-  if (st == CIVIC_OK)
-    return tk_txn_commit(x);
-  tk_txn_abort(x);
-  return st;
-}
-
 civic_status civic_token_fund_reserve(civic_token *t, const char *actor,
                                       int64_t amount, int64_t time) {
   char from[ACC], to[ACC];
@@ -302,7 +295,7 @@ civic_status civic_token_fund_reserve(civic_token *t, const char *actor,
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, "civic.token.fund", actor,
                       json_pack("{s:I}", "amount", (json_int_t)amount));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_set_citizen_transfers(civic_token *t,
@@ -317,7 +310,7 @@ civic_status civic_token_set_citizen_transfers(civic_token *t,
     return st;
   st = tk_txn_event(&x, "civic.token.policy", actor,
                     json_pack("{s:b}", "citizen_transfers", allow != 0));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 /* ---- entrepreneurs ---- */
@@ -354,7 +347,7 @@ civic_status civic_token_entrepreneur_register(civic_token *t,
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, "civic.token.entrepreneur.register", actor,
                       json_pack("{s:s,s:s}", "entrepreneur", id, "zone", zone));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_entrepreneur_set_active(civic_token *t,
@@ -376,7 +369,7 @@ civic_status civic_token_entrepreneur_set_active(civic_token *t,
                       active ? "civic.token.entrepreneur.activate"
                              : "civic.token.entrepreneur.deactivate",
                       actor, json_pack("{s:s}", "entrepreneur", id));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 /* ---- spending ---- */
@@ -477,7 +470,7 @@ civic_status civic_token_spend(civic_token *t, const char *citizen,
     lots = NULL;
   }
   json_decref(lots);
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_transfer(civic_token *t, const char *from,
@@ -526,7 +519,7 @@ civic_status civic_token_transfer(civic_token *t, const char *from,
     lots = NULL;
   }
   json_decref(lots);
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 /* ---- redemption and expiry ---- */
@@ -574,7 +567,7 @@ civic_status civic_token_redeem(civic_token *t, const char *ent_id,
                                 "tokens", (json_int_t)tokens, "gross",
                                 (json_int_t)gross, "net", (json_int_t)net,
                                 "fee", (json_int_t)fee));
-  st = finish(&x, st);
+  st = tk_txn_finish(&x, st);
   if (st == CIVIC_OK && result_json != NULL) {
     json_t *r = json_pack("{s:I,s:I,s:I}", "gross", (json_int_t)gross, "net",
                           (json_int_t)net, "fee", (json_int_t)fee);

@@ -7,13 +7,6 @@
 #include "eval.h"
 #include "token_internal.h"
 
-static civic_status finish(tk_txn *x, civic_status st) {
-  if (st == CIVIC_OK)
-    return tk_txn_commit(x);
-  tk_txn_abort(x);
-  return st;
-}
-
 /* Run the tally on spec + ballots (a borrowed array). */
 static civic_status run_tally(civic_diag *d, const json_t *spec,
                               json_t *ballots, json_t **out) {
@@ -75,24 +68,8 @@ static civic_status read_poll(civic_token *t, const json_t *o, json_t **data) {
 
 civic_status civic_token_poll_create(civic_token *t, const char *actor,
                                      const char *poll_json, int64_t time) {
-  json_t *o = NULL, *data = NULL;
-  tk_txn x;
-  civic_status st;
-  if (t == NULL)
-    return CIVIC_E_INVALID_ARGUMENT;
-  st = tk_txn_begin(&x, t, actor, time);
-  if (st != CIVIC_OK)
-    return st;
-  if (poll_json == NULL)
-    st = civic_diag_set(&t->diag, CIVIC_E_INVALID_ARGUMENT, "poll_json: NULL");
-  if (st == CIVIC_OK)
-    st = civic_json_parse(&t->diag, poll_json, strlen(poll_json), &o);
-  if (st == CIVIC_OK)
-    st = read_poll(t, o, &data);
-  json_decref(o);
-  if (st == CIVIC_OK)
-    st = tk_txn_event(&x, "civic.token.poll.create", actor, data);
-  return finish(&x, st);
+  return tk_create_from_json(t, actor, "poll_json", poll_json, time, read_poll,
+                             "civic.token.poll.create");
 }
 
 static civic_status open_poll(civic_token *t, const char *id, int64_t time,
@@ -172,7 +149,7 @@ civic_status civic_token_poll_vote(civic_token *t, const char *poll,
     ballot = NULL;
   }
   json_decref(ballot);
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_poll_close(civic_token *t, const char *actor,
@@ -195,7 +172,7 @@ civic_status civic_token_poll_close(civic_token *t, const char *actor,
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, "civic.token.poll.close", actor,
                       json_pack("{s:s}", "poll", poll));
-  return finish(&x, st);
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_poll_tally(const civic_token *t, const char *poll,

@@ -162,3 +162,34 @@ civic_status tk_txn_commit(tk_txn *x) {
   tk_txn_abort(x);
   return st;
 }
+
+civic_status tk_txn_finish(tk_txn *x, civic_status st) {
+  if (st == CIVIC_OK)
+    return tk_txn_commit(x);
+  tk_txn_abort(x);
+  return st;
+}
+
+civic_status tk_create_from_json(civic_token *t, const char *actor,
+                                 const char *what, const char *json,
+                                 int64_t time, tk_json_reader read,
+                                 const char *type) {
+  json_t *o = NULL, *data = NULL;
+  tk_txn x;
+  civic_status st;
+  if (t == NULL)
+    return CIVIC_E_INVALID_ARGUMENT;
+  st = tk_txn_begin(&x, t, actor, time);
+  if (st != CIVIC_OK)
+    return st;
+  if (json == NULL)
+    st = civic_diag_set(&t->diag, CIVIC_E_INVALID_ARGUMENT, "%s: NULL", what);
+  if (st == CIVIC_OK)
+    st = civic_json_parse(&t->diag, json, strlen(json), &o);
+  if (st == CIVIC_OK)
+    st = read(t, o, &data);
+  json_decref(o);
+  if (st == CIVIC_OK)
+    st = tk_txn_event(&x, type, actor, data);
+  return tk_txn_finish(&x, st);
+}
