@@ -11,29 +11,6 @@
 #include "testutil.h"
 #include "vector_file.h"
 
-/* Compare an evaluate() answer with a vector's expectation. */
-static void check_case(civic_ctx *ctx, const civic_vector_case *c) {
-  char *out = NULL;
-  civic_status st = civic_evaluate(ctx, "split", c->input, &out);
-  const json_t *err = json_object_get(c->expect, "error");
-  ck_assert_ptr_nonnull(c->expect);
-  ck_assert_ptr_nonnull(c->input);
-  if (err != NULL) {
-    ck_assert_msg(st != CIVIC_OK, "%s: expected error %s", c->name,
-                  json_string_value(err));
-    ck_assert_msg(strcmp(civic_status_name(st), json_string_value(err)) == 0,
-                  "%s: got %s (%s), want %s", c->name, civic_status_name(st),
-                  civic_ctx_errmsg(ctx), json_string_value(err));
-  } else {
-    json_t *got;
-    ck_assert_msg(st == CIVIC_OK, "%s: %s", c->name, civic_ctx_errmsg(ctx));
-    got = json_loads(out, 0, NULL);
-    ck_assert_msg(json_equal(got, c->expect), "%s: got %s", c->name, out);
-    json_decref(got);
-  }
-  civic_free(out);
-}
-
 START_TEST(golden_vectors) {
   char *text =
       civic_test_read_file(CIVIC_SOURCE_DIR "/tests/vectors/split.json");
@@ -46,7 +23,7 @@ START_TEST(golden_vectors) {
   ck_assert_int_gt((int)n, 20);
   ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
   for (i = 0; i < n; i++) {
-    check_case(ctx, &cases[i]);
+    civic_vector_check_case(ctx, "split", &cases[i]);
     civic_vector_case_free(&cases[i]);
   }
   civic_ctx_free(ctx);

@@ -13,29 +13,6 @@
 
 /* ---- golden vectors ---- */
 
-/* Output obligations in input order: compare element by element. */
-static void check_case(civic_ctx *ctx, const civic_vector_case *c) {
-  char *out = NULL;
-  civic_status st;
-  const json_t *err;
-  ck_assert_ptr_nonnull(c->input);
-  ck_assert_ptr_nonnull(c->expect);
-  st = civic_evaluate(ctx, "waterfall", c->input, &out);
-  err = json_object_get(c->expect, "error");
-  if (err != NULL) {
-    ck_assert_msg(strcmp(civic_status_name(st), json_string_value(err)) == 0,
-                  "%s: got %s (%s), want %s", c->name, civic_status_name(st),
-                  civic_ctx_errmsg(ctx), json_string_value(err));
-  } else {
-    json_t *got;
-    ck_assert_msg(st == CIVIC_OK, "%s: %s", c->name, civic_ctx_errmsg(ctx));
-    got = json_loads(out, 0, NULL);
-    ck_assert_msg(json_equal(got, c->expect), "%s: got %s", c->name, out);
-    json_decref(got);
-  }
-  civic_free(out);
-}
-
 START_TEST(golden_vectors) {
   char *text =
       civic_test_read_file(CIVIC_SOURCE_DIR "/tests/vectors/waterfall.json");
@@ -47,7 +24,7 @@ START_TEST(golden_vectors) {
   ck_assert_int_gt((int)n, 40);
   ck_assert_int_eq(civic_ctx_new(&ctx), CIVIC_OK);
   for (i = 0; i < n; i++) {
-    check_case(ctx, &cases[i]);
+    civic_vector_check_case(ctx, "waterfall", &cases[i]);
     civic_vector_case_free(&cases[i]);
   }
   civic_ctx_free(ctx);

@@ -8,6 +8,8 @@
 #ifndef CIVIC_VECTOR_FILE_H
 #define CIVIC_VECTOR_FILE_H
 
+#include <check.h>
+#include <civic/civic.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <string.h>
@@ -114,6 +116,33 @@ static void civic_vector_case_free(civic_vector_case *c) {
   free(c->name);
   free(c->input);
   json_decref(c->expect);
+}
+
+/* Run one case through civic_evaluate and assert its outcome: the named
+ * error, or output equal to `expect` (integers compared exactly). Output
+ * lists come back in input order, so element-wise equality is right here
+ * (tests/test_vectors.c adds the shuffled runs). */
+static void civic_vector_check_case(civic_ctx *ctx, const char *kind,
+                                    const civic_vector_case *c) {
+  char *out = NULL;
+  civic_status st;
+  const json_t *err;
+  ck_assert_ptr_nonnull(c->input);
+  ck_assert_ptr_nonnull(c->expect);
+  st = civic_evaluate(ctx, kind, c->input, &out);
+  err = json_object_get(c->expect, "error");
+  if (err != NULL) {
+    ck_assert_msg(strcmp(civic_status_name(st), json_string_value(err)) == 0,
+                  "%s: got %s (%s), want %s", c->name, civic_status_name(st),
+                  civic_ctx_errmsg(ctx), json_string_value(err));
+  } else {
+    json_t *got;
+    ck_assert_msg(st == CIVIC_OK, "%s: %s", c->name, civic_ctx_errmsg(ctx));
+    got = json_loads(out, 0, NULL);
+    ck_assert_msg(json_equal(got, c->expect), "%s: got %s", c->name, out);
+    json_decref(got);
+  }
+  civic_free(out);
 }
 
 #endif
