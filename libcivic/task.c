@@ -297,10 +297,8 @@ civic_status civic_token_task_approve(civic_token *t, const char *actor,
       time > INT64_MAX - t->cfg.lot_lifetime)
     st =
         civic_diag_set(&t->diag, CIVIC_E_OVERFLOW, "time: expiry beyond int64");
-  if (st != CIVIC_OK) {
-    tk_txn_abort(&x);
-    return st;
-  }
+  if (st != CIVIC_OK)
+    return tk_txn_finish(&x, st);
   tk_account(issuer, sizeof issuer, t, "issuer", NULL);
   tk_account(wallet, sizeof wallet, t, "wallet", citizen);
   data = json_pack("{s:s,s:s,s:I,s:I}", "task", id, "citizen", citizen, "lot",

@@ -174,10 +174,7 @@ static civic_status setup_batch(civic_token *t, int64_t time) {
   if (st == CIVIC_OK)
     st = tk_txn_event(&x, "civic.token.setup", t->cfg.issuer,
                       config_json(&t->cfg));
-  if (st == CIVIC_OK)
-    return tk_txn_commit(&x);
-  tk_txn_abort(&x);
-  return st;
+  return tk_txn_finish(&x, st);
 }
 
 civic_status civic_token_setup(civic_token *t, const char *config_json_text,
